@@ -1,0 +1,391 @@
+# -*- coding: utf-8 -*-
+# Copyright: kdebug.kernel team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers shared by the kdebug.kernel modules (not parsers: those live in kmsg.py,
+kmemleak_report.py, kernel_findings.py and locks.py).
+
+Everything here runs on Python 2.7 and 3.6+ with the standard library only, and every
+kernel path is a parameter so unit tests can point it at a temporary directory.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import errno
+import gzip
+import os
+import re
+import time
+
+KMSG_PATH = '/dev/kmsg'
+BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
+PROC_MOUNTS = '/proc/mounts'
+PROC_CMDLINE = '/proc/cmdline'
+PROC_CONFIG_GZ = '/proc/config.gz'
+BOOT_CONFIG_FMT = '/boot/config-%s'
+
+# A /dev/kmsg record is at most 8 KiB of text plus its dictionary (CONSOLE_EXT_LOG_MAX in
+# kernel/printk/printk.c); read() fails with EINVAL when the buffer is smaller than the record.
+KMSG_READ_SIZE = 65536
+# Longest line kept from a file or /dev/kmsg before it is cut (the parser caps as well).
+MAX_RAW_LINE = 65536
+
+
+def errno_name(err):
+    """'EPERM' for errno.EPERM, 'errno 123' when unknown."""
+    return errno.errorcode.get(err, 'errno %s' % err)
+
+
+def describe_oserror(exc):
+    """Short text for an EnvironmentError: 'EACCES (Permission denied)'."""
+    err = getattr(exc, 'errno', None)
+    text = getattr(exc, 'strerror', None) or str(exc)
+    if err is None:
+        return text
+    return '%s (%s)' % (errno_name(err), text)
+
+
+def stat_errno(path):
+    """None when the path can be stat()ed, else the errno (ENOENT, EACCES, ...).
+
+    os.path.exists() hides EACCES (a non-root user cannot look into the 0700
+    /sys/kernel/debug), and the modules must tell "missing" from "not allowed".
+    """
+    try:
+        os.stat(path)
+    except (IOError, OSError) as exc:
+        return exc.errno
+    return None
+
+
+def read_small_file(path, default=None, limit=65536):
+    """Text content (stripped) of a small file such as /proc/cmdline, or default."""
+    try:
+        with open(path, 'rb') as fobj:
+            data = fobj.read(limit)
+    except (IOError, OSError):
+        return default
+    return data.decode('utf-8', 'replace').strip()
+
+
+def read_boot_id(path=BOOT_ID_PATH):
+    """The kernel's boot id (a UUID that changes on every boot), or None."""
+    value = read_small_file(path)
+    if not value:
+        return None
+    value = value.split()[0]
+    if not re.match(r'^[0-9A-Fa-f-]{8,64}$', value):
+        return None
+    return value.lower()
+
+
+def _unescape_mount_field(field):
+    # /proc/mounts escapes space, tab, newline and backslash as \040 \011 \012 \134
+    return re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), field)
+
+
+def read_mounts(path=PROC_MOUNTS):
+    """List of (device, mountpoint, fstype) from /proc/mounts; [] when unreadable."""
+    result = []
+    try:
+        with open(path, 'rb') as fobj:
+            for raw in fobj:
+                fields = raw.decode('utf-8', 'replace').split()
+                if len(fields) >= 3:
+                    result.append((_unescape_mount_field(fields[0]),
+                                   _unescape_mount_field(fields[1]), fields[2]))
+    except (IOError, OSError):
+        return []
+    return result
+
+
+def find_mount(path, mounts):
+    """(mountpoint, fstype) of the mount that contains path (longest prefix, last wins)."""
+    path = os.path.normpath(os.path.abspath(path))
+    best = None
+    for dummy, mountpoint, fstype in mounts:
+        mnt = os.path.normpath(mountpoint)
+        if path == mnt or path.startswith(mnt.rstrip('/') + '/') or mnt == '/':
+            if best is None or len(mnt) >= len(best[0]):
+                best = (mnt, fstype)
+    return best
+
+
+def is_mountpoint(path, mounts):
+    """True when path is itself listed as a mount point."""
+    path = os.path.normpath(os.path.abspath(path))
+    for dummy, mountpoint, dummy2 in mounts:
+        if os.path.normpath(mountpoint) == path:
+            return True
+    return False
+
+
+def kernel_config_value(option, release=None, proc_config=PROC_CONFIG_GZ,
+                        boot_config_fmt=BOOT_CONFIG_FMT):
+    """Look an option (e.g. CONFIG_DEBUG_KMEMLEAK) up in the running kernel's config.
+
+    Returns (value, source): value is the string after '=' ('y', 'm', '"..."'), 'n' for
+    '# CONFIG_X is not set' or an option absent from a readable config, or None when no
+    config could be read; source is the file that was read (or None).
+    """
+    if release is None:
+        release = os.uname()[2]
+    candidates = [(proc_config, True), (boot_config_fmt % release, False)]
+    set_re = re.compile(r'^%s=(.*)$' % re.escape(option))
+    unset = '# %s is not set' % option
+    for cand, compressed in candidates:
+        try:
+            if compressed:
+                fobj = gzip.open(cand, 'rb')
+            else:
+                fobj = open(cand, 'rb')
+        except (IOError, OSError):
+            continue
+        try:
+            try:
+                for raw in fobj:
+                    line = raw.decode('utf-8', 'replace').strip()
+                    if line == unset:
+                        return 'n', cand
+                    match = set_re.match(line)
+                    if match:
+                        return match.group(1), cand
+            except (IOError, OSError, EOFError, ValueError):
+                # unreadable or corrupt gzip: try the next candidate
+                continue
+        finally:
+            fobj.close()
+        return 'n', cand
+    return None, None
+
+
+def cmdline_params(path=PROC_CMDLINE):
+    """Kernel command line as a list of words ([] when unreadable)."""
+    text = read_small_file(path, default='')
+    return text.split()
+
+
+# --- /dev/kmsg ---------------------------------------------------------------------------
+
+class KmsgReader(object):
+    """Non-blocking reader of /dev/kmsg (or of a file or FIFO standing in for it).
+
+    /dev/kmsg returns one record per read(); EAGAIN means "no more records for now"; EPIPE
+    means records were overwritten in the ring buffer before we read them (the kernel has
+    moved our position to the oldest record still there and the next read continues).
+    A regular file returns arbitrary chunks and b'' at its end; both are handled.
+    Yields complete lines (bytes, with the trailing newline).
+    """
+
+    def __init__(self, path, read_size=KMSG_READ_SIZE):
+        self.path = path
+        self.read_size = read_size
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self.overruns = 0
+        self.notes = []
+        self._pending = b''
+
+    def close(self):
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def seek_end(self):
+        """Position after the newest record (/dev/kmsg) or at the end of a file."""
+        try:
+            os.lseek(self.fd, 0, os.SEEK_END)
+        except OSError as exc:
+            if exc.errno != errno.ESPIPE:  # a FIFO cannot seek: it only has new data anyway
+                raise
+        self._pending = b''
+
+    def _read_chunk(self):
+        """bytes, b'' at end of data, None when nothing is available now."""
+        while True:
+            try:
+                return os.read(self.fd, self.read_size)
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                    return None
+                if exc.errno == errno.EPIPE:
+                    self.overruns += 1
+                    if self.overruns == 1:
+                        self.notes.append(
+                            'kernel log records were overwritten in the ring buffer before '
+                            'they could be read (%s returned EPIPE); some output is missing: '
+                            'boot with a larger log_buf_len= to keep more' % self.path)
+                    continue
+                raise
+
+    def lines(self, wait=0.0, stop=None, poll=0.05):
+        """Yield the lines available now.
+
+        wait: keep polling for this many seconds when no data is available (used to wait for
+        an end marker). stop: a callable(line_bytes) -> bool; when it returns True the
+        generator yields that line and ends.
+        """
+        deadline = time.time() + wait
+        while True:
+            chunk = self._read_chunk()
+            if not chunk:
+                if wait > 0 and time.time() < deadline:
+                    time.sleep(poll)
+                    continue
+                if self._pending:
+                    tail = self._pending
+                    self._pending = b''
+                    yield tail
+                return
+            data = self._pending + chunk
+            parts = data.split(b'\n')
+            self._pending = parts.pop()
+            if len(self._pending) > MAX_RAW_LINE:
+                parts.append(self._pending)
+                self._pending = b''
+            for part in parts:
+                line = part + b'\n'
+                yield line
+                if stop is not None and stop(line):
+                    return
+
+
+def write_kmsg(path, message, level=5):
+    """Write one line to /dev/kmsg as '<level>message'.
+
+    Opens the device for every line: the kernel rate-limits writes per open file
+    (10 lines per 5 s, devkmsg_write in kernel/printk/printk.c), a fresh open is not limited.
+    Raises EnvironmentError (EPERM when kernel.printk_devkmsg=off, EACCES when not root).
+    """
+    if not isinstance(message, bytes):
+        message = message.encode('utf-8')
+    data = b'<' + str(int(level)).encode('ascii') + b'>' + message.replace(b'\n', b' ') + b'\n'
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+# --- cursors ---------------------------------------------------------------------------
+
+CURSOR_HELP = ("a cursor looks like 'kmsg:<boot_id>:<seq>:<seconds>' (live log) or "
+               "'file:<offset>[,<offset>...]' (files); use the cursor value returned by an "
+               "earlier kdebug.kernel.kernel_log or kdebug.kernel.sysrq call")
+
+
+def format_kmsg_cursor(boot_id, seq, ts):
+    return 'kmsg:%s:%s:%s' % (boot_id or '-',
+                              '-' if seq is None else int(seq),
+                              '-' if ts is None else '%.6f' % ts)
+
+
+def format_file_cursor(offsets):
+    return 'file:' + ','.join(str(int(o)) for o in offsets)
+
+
+def parse_cursor(text):
+    """dict(kind='kmsg', boot_id, seq, ts) or dict(kind='file', offsets); ValueError."""
+    text = (text or '').strip()
+    if text.startswith('kmsg:'):
+        parts = text.split(':')
+        if len(parts) != 4:
+            raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
+        boot_id = None if parts[1] in ('', '-') else parts[1].lower()
+        try:
+            seq = None if parts[2] in ('', '-') else int(parts[2])
+            ts = None if parts[3] in ('', '-') else float(parts[3])
+        except ValueError:
+            raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
+        if (seq is not None and seq < 0) or (ts is not None and ts < 0):
+            raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
+        return dict(kind='kmsg', boot_id=boot_id, seq=seq, ts=ts)
+    if text.startswith('file:'):
+        body = text[len('file:'):]
+        try:
+            offsets = [int(o) for o in body.split(',')] if body else []
+        except ValueError:
+            raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
+        if any(o < 0 for o in offsets):
+            raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
+        return dict(kind='file', offsets=offsets)
+    raise ValueError('unknown cursor %r: %s' % (text, CURSOR_HELP))
+
+
+# --- files -----------------------------------------------------------------------------
+
+def open_log_file(path):
+    """Open a log file for binary reading; '.gz' files are decompressed."""
+    if path.endswith('.gz'):
+        return gzip.open(path, 'rb')
+    return open(path, 'rb')
+
+
+class OffsetLines(object):
+    """Iterate complete lines of a binary file object and remember the offset after the
+    last complete line (the cursor for the next call). A final line without newline is
+    yielded too (it may be the last thing a dying kernel printed) but the offset stays
+    before it, so the next call reads it again whole.
+    """
+
+    def __init__(self, fobj, start=0):
+        self.fobj = fobj
+        self.offset = start
+
+    def __iter__(self):
+        for raw in self.fobj:
+            if raw.endswith(b'\n'):
+                self.offset += len(raw)
+            yield raw
+
+
+# --- result shaping --------------------------------------------------------------------
+
+def cap_text_lines(lines, max_lines, max_len=1024):
+    """(list of str capped to max_lines lines of max_len chars, truncated flag)."""
+    out = []
+    truncated = False
+    for i, line in enumerate(lines):
+        if max_lines is not None and i >= max_lines:
+            truncated = True
+            break
+        line = line_text(line)
+        if len(line) > max_len:
+            line = line[:max_len] + ' [...]'
+            truncated = True
+        out.append(line)
+    return out, truncated
+
+
+def line_text(line):
+    """Message text of a LogLine, or the str itself."""
+    text = getattr(line, 'text', None)
+    if text is not None:
+        return text
+    if isinstance(line, bytes):
+        return line.decode('utf-8', 'replace').rstrip('\r\n')
+    return line
+
+
+def compile_regexes(patterns, option):
+    """Compile a list of regexes; raises ValueError naming the option and the index."""
+    compiled = []
+    for i, pattern in enumerate(patterns or []):
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise ValueError('%s[%d] %r is not a valid Python regular expression: %s'
+                             % (option, i, pattern, exc))
+    return compiled

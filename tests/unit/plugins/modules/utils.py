@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run a module's main() in-process with given arguments, the way ansible's own unit tests
+do (set_module_args + exit_json/fail_json raising), on every supported ansible-core.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import contextlib
+import json
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+try:  # ansible-core >= 2.19
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core 2.16 - 2.18
+    patch_module_args = None
+
+try:
+    from unittest import mock
+except ImportError:  # pragma: no cover
+    import mock
+
+
+class AnsibleExitJson(Exception):
+    """exit_json was called: args[0] is the result."""
+
+    @property
+    def result(self):
+        return self.args[0]
+
+
+class AnsibleFailJson(Exception):
+    """fail_json was called: args[0] is the result."""
+
+    @property
+    def result(self):
+        return self.args[0]
+
+
+def _exit_json(self, **kwargs):
+    kwargs.setdefault('changed', False)
+    raise AnsibleExitJson(kwargs)
+
+
+def _fail_json(self, msg=None, **kwargs):
+    kwargs['failed'] = True
+    kwargs['msg'] = msg
+    raise AnsibleFailJson(kwargs)
+
+
+@contextlib.contextmanager
+def set_module_args(args):
+    """Make AnsibleModule read args (a dict of module options plus _ansible_* keys)."""
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    serialized = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
+    with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
+        yield
+
+
+def run_module(module, args, check_mode=False):
+    """Run module.main() with args; returns the result dict (result['failed'] on failure).
+
+    A module that returns without calling exit_json or fail_json is a bug: AssertionError.
+    """
+    args = dict(args)
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    with set_module_args(args):
+        with mock.patch.multiple(basic.AnsibleModule, exit_json=_exit_json,
+                                 fail_json=_fail_json):
+            try:
+                module.main()
+            except AnsibleExitJson as exc:
+                result = exc.result
+                result.setdefault('failed', False)
+                return result
+            except AnsibleFailJson as exc:
+                return exc.result
+    raise AssertionError('%s.main() returned without exit_json/fail_json' % module.__name__)
