@@ -1,0 +1,240 @@
+# kdebug.kernel developer and CI entry points. `make help` lists the targets.
+# Everything installs itself: Python tools into virtual environments from requirements-dev.txt
+# (pinned), nothing by hand. Each target prints what it does.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# Interpreters (pyenv on the dev machines and CI; override on the command line elsewhere).
+PYENV_VERSIONS ?= $(HOME)/.pyenv/versions
+PYTHON311 ?= $(firstword $(wildcard $(PYENV_VERSIONS)/3.11.7/bin/python) python3)
+PYTHON312 ?= $(firstword $(wildcard $(PYENV_VERSIONS)/3.12.1/bin/python) python3.12)
+# Target interpreters for the integration tests (modules must run on RHEL 7/8 era Pythons).
+PY27 ?= $(PYENV_VERSIONS)/2.7.18/bin/python
+PY36 ?= $(PYENV_VERSIONS)/3.6.15/bin/python
+
+# Controller matrix: ansible-core 2.16 (last for 2.7/3.6 targets), 2.19, newest (Python 3.12).
+ANSIBLE_CORE_2.16 := 2.16.19
+ANSIBLE_CORE_2.19 := 2.19.14
+ANSIBLE_CORE_2.21 := 2.21.5
+PYTHON_2.16 := $(PYTHON311)
+PYTHON_2.19 := $(PYTHON311)
+PYTHON_2.21 := $(PYTHON312)
+MATRIX := 2.16 2.19 2.21
+
+# The default venv (.venv) is the 2.19 leg; the other legs get .venv-<core>.
+VENV := $(ROOT)/.venv
+VENV_2.19 := $(VENV)
+VENV_2.16 := $(ROOT)/.venv-2.16
+VENV_2.21 := $(ROOT)/.venv-2.21
+
+REQS := $(ROOT)/requirements-dev.txt
+REQS_HASH := $(shell sha256sum $(REQS) | cut -c1-16)
+STAMP_NAME := .kdebug-requirements-$(REQS_HASH)
+
+BUILD := $(ROOT)/build
+# ansible-playbook/ansible-doc find kdebug.kernel through this symlink to the checkout
+# (ansible.cfg points collections_path here; `make venv` creates it).
+COLLECTIONS_DIR := $(BUILD)/collections
+COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/kdebug/kernel
+
+KDEBUG_CACHE ?= $(HOME)/.cache/kdebug
+LAB_INVENTORY ?= $(KDEBUG_CACHE)/lab/inventory.yml
+# ansible-test only sees git-tracked files when the collection lies inside a git work tree,
+# so sanity runs on an exported copy outside of it, one per checkout and leg.
+SANITY_ROOT ?= $(KDEBUG_CACHE)/ansible-test/$(shell printf %s '$(ROOT)' | sha256sum | cut -c1-12)
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR):$(HOME)/.ansible/collections:/usr/share/ansible/collections
+export KDEBUG_CACHE
+
+# $(call step,NAME,COMMAND): print what runs, run it, print how long it took (also to
+# build/timings.txt, summarised at the end of `make test`).
+define step
+@echo "==> [$(1)] $$(date +%T) start"; \
+	start=$$(date +%s); \
+	if $(2); then rc=0; else rc=$$?; fi; \
+	secs=$$(( $$(date +%s) - start )); \
+	mkdir -p $(BUILD); printf '%-28s %5ss  rc=%s\n' '$(1)' "$$secs" "$$rc" >> $(BUILD)/timings.txt; \
+	echo "<== [$(1)] $${secs}s rc=$$rc"; \
+	exit $$rc
+endef
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_.%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | expand -t24
+
+# ---------------------------------------------------------------------------------------------
+# Environments
+# ---------------------------------------------------------------------------------------------
+.PHONY: venv link
+venv: $(VENV)/$(STAMP_NAME) link ## Create/update .venv (Python 3.11, ansible-core 2.19, all dev tools)
+
+$(VENV)/$(STAMP_NAME): $(REQS)
+	@echo "==> venv: $(VENV) from $(notdir $(REQS)) with $(PYTHON311)"
+	@start=$$(date +%s); \
+	$(PYTHON311) -m venv $(VENV); \
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQS); \
+	rm -f $(VENV)/.kdebug-requirements-*; touch $@; \
+	echo "<== venv ready in $$(( $$(date +%s) - start ))s: $$($(VENV)/bin/ansible --version | awk 'NR==1')"
+
+# Kept (not intermediate): the stamps depend on it.
+.SECONDARY: $(addprefix $(BUILD)/requirements-core-,$(addsuffix .txt,$(MATRIX)))
+# Matrix legs: the lines of requirements-dev.txt tagged "matrix", ansible-core pinned per leg.
+$(BUILD)/requirements-core-%.txt: $(REQS)
+	@mkdir -p $(BUILD)
+	@grep -E '#[[:space:]]*matrix' $(REQS) | sed -E 's/[[:space:]]*#.*$$//; s/^ansible-core==.*/ansible-core==$(ANSIBLE_CORE_$*)/' > $@
+
+$(ROOT)/.venv-%/$(STAMP_NAME): $(BUILD)/requirements-core-%.txt
+	@echo "==> venv: $(ROOT)/.venv-$* (ansible-core $(ANSIBLE_CORE_$*)) with $(PYTHON_$*)"
+	@start=$$(date +%s); \
+	$(PYTHON_$*) -m venv $(ROOT)/.venv-$*; \
+	$(ROOT)/.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $<; \
+	rm -f $(ROOT)/.venv-$*/.kdebug-requirements-*; touch $@; \
+	echo "<== .venv-$* ready in $$(( $$(date +%s) - start ))s: $$($(ROOT)/.venv-$*/bin/ansible --version | awk 'NR==1')"
+
+.PHONY: venv-2.16 venv-2.19 venv-2.21
+venv-2.16: $(VENV_2.16)/$(STAMP_NAME) link ## Create .venv-2.16 (ansible-core 2.16, Python 3.11)
+venv-2.19: venv
+venv-2.21: $(VENV_2.21)/$(STAMP_NAME) link ## Create .venv-2.21 (newest ansible-core, Python 3.12)
+
+link: ## Symlink build/collections/ansible_collections/kdebug/kernel -> this checkout
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@if [ "$$(readlink $(COLLECTION_LINK) 2>/dev/null)" != "../../../.." ]; then \
+		ln -sfn ../../../.. $(COLLECTION_LINK); \
+		echo "==> link: $(COLLECTION_LINK) -> $(ROOT)"; fi
+
+# ---------------------------------------------------------------------------------------------
+# Lint
+# ---------------------------------------------------------------------------------------------
+PY_TARGET_CODE := plugins/modules plugins/module_utils
+
+.PHONY: lint lint-static lint-yaml lint-ruff lint-vermin lint-docs lint-ansible
+lint: lint-static lint-ansible ## All linters (yamllint, ruff, vermin, antsibull-docs, ansible-lint)
+
+lint-static: lint-yaml lint-ruff lint-vermin lint-docs ## Linters that do not depend on ansible-core's version
+
+lint-yaml: venv
+	@echo "==> yamllint (.yamllint)"
+	@$(VENV)/bin/yamllint --strict .
+
+lint-ruff: venv
+	@echo "==> ruff check ($(notdir $(ROOT))/ruff.toml)"
+	@$(VENV)/bin/ruff check .
+
+lint-vermin: venv
+	@echo "==> vermin: $(PY_TARGET_CODE) must run on Python 2.7 and 3.6+"
+	@files=$$(find $(PY_TARGET_CODE) -name '*.py' 2>/dev/null | sort); \
+	if [ -z "$$files" ]; then echo "vermin: no Python files in $(PY_TARGET_CODE) yet"; exit 0; fi; \
+	$(VENV)/bin/vermin -t=2.7 -t=3.6- --no-tips --violations --eval-annotations --backport argparse --no-parse-comments $$files
+
+lint-docs: venv
+	@echo "==> antsibull-docs lint-collection-docs (plugin docs, RST in docs/)"
+	@$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
+
+# ansible-lint with the venv of a leg: make lint-ansible-2.16
+lint-ansible: lint-ansible-2.19 ## ansible-lint (production profile) with the default venv
+.PHONY: lint-ansible-%
+lint-ansible-%: venv-% link
+	@echo "==> ansible-lint (production profile) with ansible-core $(ANSIBLE_CORE_$*)"
+	@PATH=$(VENV_$*)/bin:$$PATH $(VENV_$*)/bin/ansible-lint --profile production
+
+# ---------------------------------------------------------------------------------------------
+# ansible-test sanity (no docker: the leg's own Python)
+# ---------------------------------------------------------------------------------------------
+.PHONY: sanity
+sanity: sanity-2.19 ## ansible-test sanity with the default venv (Python 3.11, ansible-core 2.19)
+
+.PHONY: sanity-% export-%
+export-%:
+	@dest=$(SANITY_ROOT)/$*/ansible_collections/kdebug/kernel; \
+	echo "==> export: tracked and untracked-not-ignored files -> $$dest"; \
+	$(ROOT)/.ci/export-collection "$$dest"
+
+sanity-%: venv-% export-%
+	@dest=$(SANITY_ROOT)/$*/ansible_collections/kdebug/kernel; \
+	py=$$($(VENV_$*)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	$(VENV_$*)/bin/python $(ROOT)/.ci/ansible-test-pip-bootstrap.py; \
+	echo "==> ansible-test sanity --python $$py (ansible-core $(ANSIBLE_CORE_$*)) in $$dest"; \
+	cd "$$dest" && env -u ANSIBLE_COLLECTIONS_PATH $(VENV_$*)/bin/ansible-test sanity --python "$$py" --requirements --color $(if $(CI),no,yes) $(SANITY_ARGS)
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------------------------
+.PHONY: unit unit-% integration bench
+unit: unit-2.19 ## Unit tests (pytest tests/unit, includes ansible-doc rendering of every module)
+
+unit-%: venv-% link
+	@echo "==> pytest tests/unit (ansible-core $(ANSIBLE_CORE_$*))"
+	@PATH=$(VENV_$*)/bin:$$PATH $(VENV_$*)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: venv-2.16 ## Run every module under Python 2.7 and 3.6 targets with ansible-core 2.16
+	@echo "==> integration: tests/integration/targets x {2.7: $(PY27), 3.6: $(PY36)} with ansible-core $(ANSIBLE_CORE_2.16)"
+	@PATH=$(VENV_2.16)/bin:$$PATH KDEBUG_PY27=$(PY27) KDEBUG_PY36=$(PY36) \
+		$(VENV_2.16)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
+
+bench: venv ## Parser benchmarks (prints figures: time vs grep -c, peak RSS)
+	@echo "==> python tests/bench/run.py"
+	@$(VENV)/bin/python tests/bench/run.py
+
+# One matrix leg: ansible-lint, ansible-test sanity and unit tests against one ansible-core.
+.PHONY: matrix matrix-%
+matrix: $(addprefix matrix-,$(MATRIX)) ## lint+sanity+unit against ansible-core 2.16, 2.19 and 2.21
+
+matrix-%:
+	$(call step,venv-$*,$(MAKE) venv-$*)
+	$(call step,ansible-lint-$*,$(MAKE) lint-ansible-$*)
+	$(call step,sanity-$*,$(MAKE) sanity-$*)
+	$(call step,unit-$*,$(MAKE) unit-$*)
+
+# ---------------------------------------------------------------------------------------------
+# Lab, Molecule, quickstart (playbooks and scenarios: see playbooks/, molecule/)
+# ---------------------------------------------------------------------------------------------
+.PHONY: lab lab-down molecule quickstart
+lab: venv ## Bring the lab VM(s) up (builds what is not cached under $(KDEBUG_CACHE))
+	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=present"
+	@ansible-playbook playbooks/lab.yml -e lab_state=present
+
+lab-down: venv ## Stop the lab VM(s) and remove their overlays
+	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=absent"
+	@ansible-playbook playbooks/lab.yml -e lab_state=absent
+
+molecule: venv ## molecule test --all (scenarios use the lab role)
+	@echo "==> molecule test --all"
+	@molecule test --all
+
+quickstart: ## Bring up the lab VM and run the main playbook on it
+	$(call step,venv,$(MAKE) venv)
+	$(call step,lab,ansible-playbook playbooks/lab.yml)
+	$(call step,debug_kernel,ansible-playbook -i $(LAB_INVENTORY) playbooks/debug_kernel.yml)
+
+# ---------------------------------------------------------------------------------------------
+# Everything CI runs
+# ---------------------------------------------------------------------------------------------
+.PHONY: test build changelog clean
+test: ## Everything CI runs: lint, the 3-version matrix (lint+sanity+unit), integration, molecule
+	@rm -f $(BUILD)/timings.txt
+	$(call step,venv,$(MAKE) venv)
+	$(call step,lint-static,$(MAKE) lint-static)
+	$(call step,matrix-2.16,$(MAKE) matrix-2.16)
+	$(call step,matrix-2.19,$(MAKE) matrix-2.19)
+	$(call step,matrix-2.21,$(MAKE) matrix-2.21)
+	$(call step,integration,$(MAKE) integration)
+	$(call step,build,$(MAKE) build)
+	$(call step,molecule,$(MAKE) molecule)
+	@echo "==> make test: all steps passed"; cat $(BUILD)/timings.txt
+
+build: venv ## ansible-galaxy collection build into build/dist
+	@echo "==> ansible-galaxy collection build --output-path build/dist"
+	@ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+changelog: venv ## Check the changelog fragments (antsibull-changelog lint)
+	@echo "==> antsibull-changelog lint"
+	@antsibull-changelog lint
+
+clean: ## Remove build/ and caches (keeps the venvs and $(KDEBUG_CACHE))
+	rm -rf $(BUILD) .pytest_cache .ruff_cache tests/output
