@@ -12,6 +12,7 @@ kernel path is a parameter so unit tests can point it at a temporary directory.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import collections
 import errno
 import gzip
 import os
@@ -185,6 +186,7 @@ class KmsgReader(object):
         self.overruns = 0
         self.notes = []
         self._pending = b''
+        self._ready = collections.deque()
 
     def close(self):
         if self.fd is not None:
@@ -209,6 +211,7 @@ class KmsgReader(object):
             if exc.errno != errno.ESPIPE:  # a FIFO cannot seek: it only has new data anyway
                 raise
         self._pending = b''
+        self._ready.clear()
 
     def _read_chunk(self):
         """bytes, b'' at end of data, None when nothing is available now."""
@@ -235,10 +238,15 @@ class KmsgReader(object):
 
         wait: keep polling for this many seconds when no data is available (used to wait for
         an end marker). stop: a callable(line_bytes) -> bool; when it returns True the
-        generator yields that line and ends.
+        generator yields that line and ends; lines read past it stay for the next call.
         """
         deadline = time.time() + wait
         while True:
+            while self._ready:
+                line = self._ready.popleft()
+                yield line
+                if stop is not None and stop(line):
+                    return
             chunk = self._read_chunk()
             if not chunk:
                 if wait > 0 and time.time() < deadline:
@@ -249,17 +257,12 @@ class KmsgReader(object):
                     self._pending = b''
                     yield tail
                 return
-            data = self._pending + chunk
-            parts = data.split(b'\n')
+            parts = (self._pending + chunk).split(b'\n')
             self._pending = parts.pop()
             if len(self._pending) > MAX_RAW_LINE:
                 parts.append(self._pending)
                 self._pending = b''
-            for part in parts:
-                line = part + b'\n'
-                yield line
-                if stop is not None and stop(line):
-                    return
+            self._ready.extend(part + b'\n' for part in parts)
 
 
 def write_kmsg(path, message, level=5):

@@ -14,12 +14,12 @@ short_description: Read the kernel log and turn the kernel's reports into struct
 version_added: 0.1.0
 author: kdebug.kernel team
 description:
-  - Reads the kernel log of the running kernel, of the previous boot, or of saved files
+  - "Reads the kernel log of the running kernel, of the previous boot, or of saved files
     (for example a serial console capture kept on the controller), and turns what the
     kernel reported (lockdep, hung tasks, soft and hard lockups, RCU stalls, OOM kills,
     kmemleak, KASAN, UBSAN, KFENCE, warnings, BUGs, panics) into findings with
     searchable titles in the syzbot style (C(possible deadlock in FUNC),
-    C(INFO: task hung in FUNC), ...).
+    C(INFO: task hung in FUNC), ...)."
   - The live log is read from C(/dev/kmsg) (every record has a sequence number, so a
     cursor is exact). When C(/dev/kmsg) cannot be read the module falls back to
     C(dmesg), then to C(journalctl -k); those have no sequence numbers, so the cursor
@@ -34,7 +34,7 @@ options:
         accepted (raw C(dmesg), C(dmesg -T), C(journalctl -k), C(/dev/kmsg) records,
         serial console captures with carriage returns and interleaved user-space output).
       - Files ending in C(.gz) are decompressed.
-      - Use C(delegate_to: localhost) to read a capture kept on the controller.
+      - "Use C(delegate_to: localhost) to read a capture kept on the controller."
       - Mutually exclusive with O(boot=previous).
     type: list
     elements: path
@@ -73,8 +73,8 @@ options:
               oom_kill, memory_leak, kasan, ubsan, kfence, warning, bug, panic]
   max_findings:
     description:
-      - Report at most this many findings (the most frequent are not preferred: findings
-        keep log order). RV(ansible_facts.kernel_log.truncated) tells when some were dropped.
+      - Report at most this many findings, in log order (the most frequent are not
+        preferred). RV(ansible_facts.kernel_log.truncated) tells when some were dropped.
     type: int
   excerpt_lines:
     description:
@@ -94,8 +94,8 @@ options:
     type: path
     default: /proc/sys/kernel/random/boot_id
 notes:
-  - Reading C(/dev/kmsg) or C(dmesg) needs root (C(become: true)) when
-    C(kernel.dmesg_restrict=1), which is the default on most distributions.
+  - "Reading C(/dev/kmsg) or C(dmesg) needs root (C(become: true)) when
+    C(kernel.dmesg_restrict=1), which is the default on most distributions."
   - Records that were overwritten in the kernel's ring buffer before they were read are
     reported in RV(ansible_facts.kernel_log.notes); boot with a larger C(log_buf_len=) or
     keep a serial console capture to avoid losing them.
@@ -202,7 +202,7 @@ ansible_facts:
             title:
               description: Searchable title (syzbot convention).
               type: str
-              sample: INFO: task hung in xfs_file_buffered_aio_write
+              sample: "INFO: task hung in xfs_file_buffered_aio_write"
             function:
               description: The guilty frame (locking, scheduling, allocator and reporting
                 frames are skipped).
@@ -250,9 +250,9 @@ ansible_facts:
           returned: success
           sample: {"hung_task": 1, "lockdep": 1}
         notes:
-          description: State the kernel reported that changes what findings mean
+          description: "State the kernel reported that changes what findings mean
             (C(INFO: lockdep is turned off.), kmemleak disabling itself), and notes about
-            the reading itself (records lost to ring buffer overruns, reboots).
+            the reading itself (records lost to ring buffer overruns, reboots)."
           type: list
           elements: raw
           returned: success

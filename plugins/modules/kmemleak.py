@@ -20,7 +20,7 @@ description:
     C(memory leak in FUNC) like syzbot does.
   - Also parses a saved copy of a kmemleak report (O(action=read) with O(path) pointing at
     the file), from any kernel from 3.10 (RHEL 7) on.
-  - When kmemleak cannot be used the module says why, and what to do: a kernel built
+  - When kmemleak cannot be used the module says why and what to do, for a kernel built
     without kmemleak, a kernel not booted with C(kmemleak=on), kmemleak having disabled
     itself at run time after an internal allocation failure, debugfs not mountable, or
     not running as root.
@@ -91,8 +91,8 @@ options:
     type: path
     default: /dev/kmsg
 notes:
-  - Needs root (C(become: true)) for the live file; C(/sys/kernel/debug) is readable by
-    root only.
+  - "Needs root (C(become: true)) for the live file; C(/sys/kernel/debug) is readable by
+    root only."
   - A scan takes from seconds to minutes depending on memory size; it runs in the kernel
     while the task waits.
   - kmemleak reports false positives (objects referenced only from places it does not

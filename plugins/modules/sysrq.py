@@ -17,10 +17,10 @@ description:
   - Triggers Magic SysRq keys through C(/proc/sysrq-trigger) one after another and returns,
     per key, the lines the kernel printed, with the held locks of show-all-locks (C(d))
     and the blocked tasks of show-blocked-tasks (C(w)) parsed.
-  - Each key is bracketed by marker lines written to C(/dev/kmsg)
+  - "Each key is bracketed by marker lines written to C(/dev/kmsg)
     (C(kdebug.sysrq: begin KEY ID) and C(kdebug.sysrq: end KEY ID)), so its output is
     cut out of the kernel log exactly and the markers also show in a serial console
-    capture.
+    capture."
   - A key the kernel does not have is explained instead of returning nothing; for example
     C(d) on a kernel without lockdep prints the SysRq help line, and the module returns
     an RV(ansible_facts.sysrq.unsupported) entry saying it needs a kernel with
@@ -53,10 +53,11 @@ options:
     description:
       - When C(kernel.sysrq) (O(sysrq_path)) is restricted (not 1), set it to 1 for the
         duration of the call and restore the old value afterwards, even on failure.
-      - C(/proc/sysrq-trigger) itself is not bound by this mask (C(write_sysrq_trigger())
-        in C(drivers/tty/sysrq.c) calls C(__handle_sysrq(key, false)), which skips the
-        check), so the keys work either way; the setting matters for the keyboard and the
-        serial console (break), which you may need when the system hangs during the call.
+      - C(/proc/sysrq-trigger) itself is not bound by this mask (in C(drivers/tty/sysrq.c),
+        C(write_sysrq_trigger) calls C(__handle_sysrq) with C(check_mask) false, which skips
+        the check), so the keys work either way; the setting matters for the keyboard and
+        the serial console (break), which you may need when the system hangs during the
+        call.
     type: bool
     default: true
   timeout:
@@ -74,7 +75,7 @@ options:
   max_output_lines:
     description:
       - Keep at most this many lines of each key's output in
-        RV(ansible_facts.sysrq.keys[].output) (the parsed locks and tasks always use all of
+        RV(ansible_facts.sysrq.key_results[].output) (the parsed locks and tasks always use all of
         it). C(t) on a large system prints thousands of lines.
     type: int
     default: 2000
@@ -91,9 +92,9 @@ options:
     type: path
     default: /dev/kmsg
 notes:
-  - Needs root (C(become: true)).
-  - The kernel prints the header of a key (for example C(sysrq: Show Blocked State), or
-    C(SysRq : Show Blocked State) on 3.10) and then the dump; both are in the output.
+  - "Needs root (C(become: true))."
+  - "The kernel prints the header of a key (for example C(sysrq: Show Blocked State), or
+    C(SysRq : Show Blocked State) on 3.10) and then the dump; both are in the output."
   - Output that was overwritten in the kernel ring buffer before it was read (C(t) on a
     large system) is noted in RV(ansible_facts.sysrq.notes); boot with a larger
     C(log_buf_len=) or read the serial console capture.
@@ -122,7 +123,7 @@ EXAMPLES = r'''
 - name: Show which tasks hold which locks
   ansible.builtin.debug:
     msg: "{{ item.task }}/{{ item.pid }} holds {{ item.locks | map(attribute='name') | list }}"
-  loop: "{{ dump.ansible_facts.sysrq['keys'] | selectattr('key', 'equalto', 'd') | map(attribute='locks') | flatten }}"
+  loop: "{{ dump.ansible_facts.sysrq.key_results | selectattr('key', 'equalto', 'd') | map(attribute='locks') | flatten }}"
 
 - name: Full picture of a hang
   kdebug.kernel.sysrq:
@@ -148,7 +149,7 @@ ansible_facts:
       returned: success
       type: dict
       contains:
-        keys:
+        key_results:
           description: One entry per key, in order.
           type: list
           elements: dict
@@ -173,7 +174,7 @@ ansible_facts:
                 lockdep having turned itself off).
               type: str
             header:
-              description: The kernel's action line (C(sysrq: Show Locks Held)).
+              description: "The kernel's action line (C(sysrq: Show Locks Held))."
               type: str
             output:
               description: Message text of what the kernel printed between the markers
@@ -526,7 +527,7 @@ def main():
                              % params['max_output_lines'])
 
     old_value = read_sysrq_value(params['sysrq_path'])
-    facts = dict(keys=[], unsupported=[], old_value=old_value, temporarily_enabled=False,
+    facts = dict(key_results=[], unsupported=[], old_value=old_value, temporarily_enabled=False,
                  restored=True, cursor=None, notes=[])
     if old_value is None:
         facts['notes'].append('%s could not be read (kernel without CONFIG_MAGIC_SYSRQ, or '
@@ -534,7 +535,7 @@ def main():
 
     if module.check_mode:
         for key in keys:
-            facts['keys'].append(dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False,
+            facts['key_results'].append(dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False,
                                       supported=None, reason=None, header=None, output=[],
                                       output_lines=0, output_truncated=False, complete=None))
         if params['enable_sysrq'] and old_value is not None and old_value != 1:
@@ -576,7 +577,7 @@ def main():
             entry = dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False, supported=None,
                          reason=None, header=None, output=[], output_lines=0,
                          output_truncated=False, complete=None)
-            facts['keys'].append(entry)
+            facts['key_results'].append(entry)
             try:
                 lines, complete = runner.run(key)
             except (IOError, OSError) as exc:
@@ -612,7 +613,7 @@ def main():
             if not facts['restored']:
                 module.warn('kernel.sysrq was left at 1; restore it with: sysctl '
                             'kernel.sysrq=%d' % old_value)
-    triggered = any(entry['triggered'] for entry in facts['keys'])
+    triggered = any(entry['triggered'] for entry in facts['key_results'])
     if failure:
         module.fail_json(msg=failure, changed=triggered, ansible_facts=dict(sysrq=facts))
     module.exit_json(changed=triggered, ansible_facts=dict(sysrq=facts))

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import contextlib
 import json
+import os
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
@@ -23,6 +24,22 @@ try:
     from unittest import mock
 except ImportError:  # pragma: no cover
     import mock
+
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                     '..', '..', '..', '..'))
+FIXTURES = os.path.join(REPO, 'tests', 'unit', 'fixtures')
+
+
+def fixture_path(*parts):
+    """Path of a file under tests/unit/fixtures."""
+    return os.path.join(FIXTURES, *parts)
+
+
+def fixture_lines(*parts):
+    """Lines (bytes, with newline) of a fixture file without its leading '#' comments."""
+    with open(fixture_path(*parts), 'rb') as fobj:
+        return [line for line in fobj if not line.startswith(b'#')]
 
 
 class AnsibleExitJson(Exception):

@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for the kernel_log module: files, a regular file standing in for /dev/kmsg,
+and dmesg/journalctl replaced by a fake run_command.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import gzip
+import shutil
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kdebug.kernel.plugins.modules import kernel_log
+from ansible_collections.kdebug.kernel.tests.unit.plugins.modules.utils import (
+    fixture_lines, fixture_path, run_module,
+)
+
+HUNG_KMSG = fixture_path('modules', 'kmsg_hung_task_6.1.kmsg')
+BOOT_A = '0f3c5e0a-0d6b-4c43-9a0e-4f2a1d8b9c11'
+BOOT_B = '7d1e2f3a-4b5c-4d6e-8f70-a1b2c3d4e5f6'
+
+# the same report a second time, 120 s later (the hung task detector repeats itself)
+REPEAT = [line.replace(b',2456', b',3656').replace(b';INFO: task dd:3560 blocked for more '
+                                                   b'than 122', b';INFO: task dd:3560 '
+                                                   b'blocked for more than 245')
+          for line in fixture_lines('modules', 'kmsg_hung_task_6.1.kmsg')
+          if b',12' in line[:8]]
+
+
+def renumber(lines, offset):
+    out = []
+    for line in lines:
+        if line[:1].isdigit():
+            level, seq, rest = line.split(b',', 2)
+            line = b','.join([level, str(int(seq) + offset).encode('ascii'), rest])
+        out.append(line)
+    return out
+
+
+class Live(object):
+    def __init__(self, tmp_path):
+        self.kmsg = tmp_path / 'kmsg'
+        shutil.copyfile(HUNG_KMSG, str(self.kmsg))
+        self.boot_id = tmp_path / 'boot_id'
+        self.boot_id.write_text(u'%s\n' % BOOT_A)
+
+    def append(self, lines):
+        with open(str(self.kmsg), 'ab') as fobj:
+            fobj.write(b''.join(lines))
+
+    def run(self, check_mode=False, **args):
+        args.setdefault('kmsg_path', str(self.kmsg))
+        args.setdefault('boot_id_path', str(self.boot_id))
+        return run_module(kernel_log, args, check_mode=check_mode)
+
+
+@pytest.fixture
+def live(tmp_path):
+    return Live(tmp_path)
+
+
+def facts_of(result):
+    assert not result['failed'], result
+    return result['ansible_facts']['kernel_log']
+
+
+# --- live /dev/kmsg ------------------------------------------------------------------
+
+def test_live_kmsg_finds_hung_task_and_returns_cursor(live):
+    result = live.run()
+    facts = facts_of(result)
+    assert result['changed'] is False
+    assert facts['source'] == str(live.kmsg)
+    assert facts['boot_id'] == BOOT_A and facts['rebooted'] is False
+    assert facts['cursor'] == 'kmsg:%s:1223:245.679031' % BOOT_A
+    assert facts['counts'].get('hung_task') == 1
+    hung = [f for f in facts['findings'] if f['type'] == 'hung_task']
+    assert len(hung) == 1
+    assert hung[0]['task'] == 'dd' and hung[0]['pid'] == 3560
+    assert hung[0]['title'] == 'INFO: task hung in xfs_file_buffered_write'
+    assert hung[0]['source'] == str(live.kmsg)
+    # dictionary lines (" SUBSYSTEM=...") are not log lines
+    assert facts['lines_read'] == len([line for line in fixture_lines('modules',
+                                                                      'kmsg_hung_task_6.1.kmsg')
+                                       if not line.startswith(b' ')])
+
+
+def test_since_with_nothing_new_keeps_cursor(live):
+    first = facts_of(live.run())
+    again = facts_of(live.run(since=first['cursor']))
+    assert again['lines_read'] == 0 and again['findings'] == []
+    assert again['cursor'] == first['cursor']
+
+
+def test_since_new_records_move_cursor(live):
+    first = facts_of(live.run())
+    new = renumber(REPEAT, 1000)
+    live.append(new)
+    second = facts_of(live.run(since=first['cursor']))
+    assert second['lines_read'] == len(new)
+    assert second['cursor'].split(':')[2] == '2223'
+    hung = [f for f in second['findings'] if f['type'] == 'hung_task']
+    assert len(hung) == 1 and hung[0]['count'] == 1
+
+
+def test_cursor_from_another_boot_reads_everything_and_says_so(live):
+    result = live.run(since='kmsg:%s:99999:99999.0' % BOOT_B)
+    facts = facts_of(result)
+    assert facts['rebooted'] is True
+    assert facts['counts'].get('hung_task') == 1
+    assert any('rebooted' in n for n in facts['notes'] if isinstance(n, str))
+    assert facts['cursor'].startswith('kmsg:%s:1223:' % BOOT_A)
+
+
+def test_records_lost_between_cursor_and_oldest_record(live):
+    live.kmsg.write_bytes(b''.join(renumber([b'6,500,1000,-;a\n', b'6,501,2000,-;b\n'], 0)))
+    facts = facts_of(live.run(since='kmsg:%s:400:0.000400' % BOOT_A))
+    assert facts['lines_read'] == 2
+    assert any('99 record(s)' in n for n in facts['notes'] if isinstance(n, str))
+
+
+def test_epipe_while_reading_is_noted(live, monkeypatch):
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kdebug_common
+    import errno
+    real = kdebug_common.os.read
+    state = dict(n=0)
+
+    def fake_read(fd, size):
+        state['n'] += 1
+        if state['n'] == 1:
+            raise OSError(errno.EPIPE, 'Broken pipe')
+        return real(fd, size)
+
+    monkeypatch.setattr(kdebug_common.os, 'read', fake_read)
+    facts = facts_of(live.run())
+    assert any('EPIPE' in n for n in facts['notes'] if isinstance(n, str))
+    assert facts['counts'].get('hung_task') == 1
+
+
+def test_types_filter(live):
+    facts = facts_of(live.run(types=['lockdep']))
+    assert facts['findings'] == []
+    assert facts['lines_read'] > 0
+
+
+def test_unknown_type_fails(live):
+    result = live.run(types=['deadlock'])
+    assert result['failed'] and 'types' in result['msg']
+
+
+def test_check_mode_is_the_same_read(live):
+    normal = facts_of(live.run())
+    checked = live.run(check_mode=True)
+    assert checked['changed'] is False
+    assert facts_of(checked)['cursor'] == normal['cursor']
+    assert facts_of(checked)['counts'] == normal['counts']
+
+
+def test_excerpt_is_capped(live):
+    facts = facts_of(live.run(excerpt_lines=2))
+    for finding in facts['findings']:
+        excerpt = finding['excerpt']
+        lines = excerpt if isinstance(excerpt, list) else excerpt.splitlines()
+        assert len(lines) <= 2
+
+
+def test_max_findings(live):
+    live.append(renumber([b'4,1300,300000000,-;WARNING: CPU: 1 PID: 77 at fs/xfs/xfs_buf.c:1234 '
+                          b'xfs_buf_free+0x1f/0x80 [xfs]\n'], 0))
+    all_facts = facts_of(live.run())
+    assert len(all_facts['findings']) >= 2
+    facts = facts_of(live.run(max_findings=1))
+    assert len(facts['findings']) == 1 and facts['truncated'] is True
+
+
+@pytest.mark.parametrize('since,word', [
+    ('garbage', 'cursor'),
+    ('file:10', 'file cursor'),
+])
+def test_bad_since(live, since, word):
+    result = live.run(since=since)
+    assert result['failed'] and word in result['msg']
+
+
+# --- fallbacks -------------------------------------------------------------------------
+
+DMESG_OUT = b''.join(
+    b'[%s] %s\n' % (b'%12.6f' % (int(line.split(b',')[2]) / 1e6), line.split(b';', 1)[1].rstrip(b'\n'))
+    for line in fixture_lines('modules', 'kmsg_hung_task_6.1.kmsg') if line[:1].isdigit())
+
+
+class FakeCommands(object):
+    def __init__(self, monkeypatch, outputs):
+        self.outputs = outputs
+        self.calls = []
+        monkeypatch.setattr(AnsibleModule, 'get_bin_path', self.get_bin_path)
+        monkeypatch.setattr(AnsibleModule, 'run_command', self.run_command)
+
+    def get_bin_path(self, module, name, *args, **kwargs):
+        return '/usr/bin/' + name if name in self.outputs else None
+
+    def run_command(self, module, args, **kwargs):
+        self.calls.append(list(args))
+        assert kwargs.get('encoding', 'x') is None
+        return self.outputs[args[0].rsplit('/', 1)[1]]
+
+
+def test_falls_back_to_dmesg_when_kmsg_unreadable(live, tmp_path, monkeypatch):
+    cmds = FakeCommands(monkeypatch, dict(dmesg=(0, DMESG_OUT, b'')))
+    facts = facts_of(live.run(kmsg_path=str(tmp_path / 'missing')))
+    assert facts['source'] == 'dmesg' and cmds.calls == [['/usr/bin/dmesg']]
+    assert facts['counts'].get('hung_task') == 1
+    seq = facts['cursor'].split(':')[2]
+    assert seq == '-' and facts['cursor'].endswith(':245.679031')
+
+
+def test_dmesg_applies_cursor_by_time(live, tmp_path, monkeypatch):
+    FakeCommands(monkeypatch, dict(dmesg=(0, DMESG_OUT, b'')))
+    facts = facts_of(live.run(kmsg_path=str(tmp_path / 'missing'),
+                              since='kmsg:%s:1199:245.000000' % BOOT_A))
+    assert facts['counts'].get('hung_task') == 1
+    assert facts['lines_read'] == DMESG_OUT.count(b'\n') - 5  # 5 lines before 245 s
+    assert any('timestamp' in n for n in facts['notes'] if isinstance(n, str))
+
+
+def test_all_sources_failing_is_explained(live, tmp_path, monkeypatch):
+    FakeCommands(monkeypatch, dict(
+        dmesg=(1, b'', b'dmesg: read kernel buffer failed: Operation not permitted\n'),
+        journalctl=(1, b'', b'No journal files were found.\n')))
+    monkeypatch.setattr(kernel_log.os, 'geteuid', lambda: 1000)
+    result = live.run(kmsg_path=str(tmp_path / 'missing'))
+    assert result['failed']
+    assert 'ENOENT' in result['msg'] and 'Operation not permitted' in result['msg']
+    assert 'become: true' in result['msg']
+
+
+def test_source_journal(live, monkeypatch):
+    journal = (b'-- Logs begin at Mon 2026-01-05 10:00:00 UTC. --\n'
+               b'[  245.678901] lab kernel: INFO: task dd:3560 blocked for more than 122 seconds.\n'
+               b'[  245.678915] lab kernel: "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" '
+               b'disables this message.\n')
+    cmds = FakeCommands(monkeypatch, dict(journalctl=(0, journal, b'')))
+    facts = facts_of(live.run(source='journal'))
+    assert cmds.calls[0][1:4] == ['-k', '-b', '0']
+    assert facts['source'] == 'journalctl -k -b 0'
+    assert facts['lines_read'] == 2
+
+
+def test_previous_boot_from_journal(live, monkeypatch):
+    journal = (b'[  245.678901] lab kernel: INFO: task dd:3560 blocked for more than 122 seconds.\n'
+               b'[  245.678915] lab kernel: "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" '
+               b'disables this message.\n'
+               b'[  300.000000] lab kernel: Kernel panic - not syncing: hung_task: blocked tasks\n')
+    cmds = FakeCommands(monkeypatch, dict(journalctl=(0, journal, b'')))
+    facts = facts_of(live.run(boot='previous'))
+    assert cmds.calls[0][1:4] == ['-k', '-b', '-1']
+    assert facts['cursor'] is None and facts['source'] == 'journalctl -k -b -1'
+    assert facts['counts'].get('panic') == 1
+
+
+def test_previous_boot_without_persistent_journal(live, monkeypatch):
+    FakeCommands(monkeypatch, dict(journalctl=(
+        1, b'', b'Specifying boot ID or boot offset has no effect, no persistent journal was '
+                b'found.\n')))
+    result = live.run(boot='previous')
+    assert result['failed']
+    assert 'no persistent journal was found' in result['msg']
+    assert '/var/log/journal' in result['msg']
+
+
+def test_previous_boot_no_journalctl(live, monkeypatch):
+    FakeCommands(monkeypatch, dict())
+    result = live.run(boot='previous')
+    assert result['failed'] and 'journalctl' in result['msg'] and 'serial console' in result['msg']
+
+
+def test_previous_boot_and_since_conflict(live):
+    result = live.run(boot='previous', since='kmsg:%s:1:1.0' % BOOT_A)
+    assert result['failed'] and 'boot: previous' in result['msg']
+
+
+# --- files -----------------------------------------------------------------------------
+
+def test_files_in_order_with_file_cursor(tmp_path):
+    capture = tmp_path / 'serial.txt'
+    shutil.copyfile(HUNG_KMSG, str(capture))
+    first = facts_of(run_module(kernel_log, dict(path=[str(capture)])))
+    assert first['counts'].get('hung_task') == 1
+    assert first['boot_id'] is None
+    assert first['cursor'] == 'file:%d' % capture.stat().st_size
+    assert first['source'] == str(capture)
+    with open(str(capture), 'ab') as fobj:
+        fobj.write(b''.join(renumber(REPEAT, 1000)))
+    second = facts_of(run_module(kernel_log, dict(path=[str(capture)], since=first['cursor'])))
+    assert second['lines_read'] == len(REPEAT)
+    assert second['counts'].get('hung_task') == 1
+    assert second['cursor'] == 'file:%d' % capture.stat().st_size
+
+
+def test_file_cursor_past_end_rereads_with_note(tmp_path):
+    capture = tmp_path / 'serial.txt'
+    shutil.copyfile(HUNG_KMSG, str(capture))
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)], since='file:99999999')))
+    assert facts['counts'].get('hung_task') == 1
+    assert any('shorter than the cursor' in n for n in facts['notes'] if isinstance(n, str))
+
+
+def test_gzip_file_and_two_files(tmp_path):
+    gz = tmp_path / 'old.log.gz'
+    with open(HUNG_KMSG, 'rb') as src:
+        with gzip.open(str(gz), 'wb') as dst:
+            dst.write(src.read())
+    plain = tmp_path / 'new.log'
+    plain.write_bytes(b'[  500.000000] WARNING: CPU: 0 PID: 1 at kernel/foo.c:10 foo_bar+0x1/0x2\n')
+    facts = facts_of(run_module(kernel_log, dict(path=[str(gz), str(plain)])))
+    assert facts['counts'].get('hung_task') == 1
+    sources = set(f['source'] for f in facts['findings'])
+    assert str(gz) in sources
+    assert facts['cursor'].startswith('file:') and len(facts['cursor'].split(',')) == 2
+    # a gz cursor works too
+    again = facts_of(run_module(kernel_log, dict(path=[str(gz), str(plain)],
+                                                 since=facts['cursor'])))
+    assert again['lines_read'] == 0
+
+
+def test_missing_file(tmp_path):
+    result = run_module(kernel_log, dict(path=[str(tmp_path / 'nope.txt')]))
+    assert result['failed'] and 'path[0]' in result['msg'] and 'does not exist' in result['msg']
+
+
+def test_path_conflicts(tmp_path):
+    capture = tmp_path / 'serial.txt'
+    capture.write_bytes(b'x\n')
+    result = run_module(kernel_log, dict(path=[str(capture)], boot='previous'))
+    assert result['failed'] and 'mutually exclusive' in result['msg']
+    result = run_module(kernel_log, dict(path=[str(capture)], since='kmsg:%s:1:1.0' % BOOT_A))
+    assert result['failed'] and 'live-log cursor' in result['msg']
+    result = run_module(kernel_log, dict(path=[str(capture)], since='file:1,2'))
+    assert result['failed'] and '2 file offset(s)' in result['msg']
+    result = run_module(kernel_log, dict(path=[]))
+    assert result['failed'] and 'empty' in result['msg']
