@@ -130,7 +130,7 @@ lint-vermin: venv
 	@echo "==> vermin: $(PY_TARGET_CODE) must run on Python 2.7 and 3.6+"
 	@files=$$(find $(PY_TARGET_CODE) -name '*.py' 2>/dev/null | sort); \
 	if [ -z "$$files" ]; then echo "vermin: no Python files in $(PY_TARGET_CODE) yet"; exit 0; fi; \
-	$(VENV)/bin/vermin -t=2.7 -t=3.6- --no-tips --violations --eval-annotations --backport argparse --no-parse-comments $$files
+	$(VENV)/bin/vermin -t=2.7- -t=3.6- --no-tips --violations --eval-annotations --no-parse-comments $$files
 
 lint-docs: venv
 	@echo "==> antsibull-docs lint-collection-docs (plugin docs, RST in docs/)"
