@@ -1,0 +1,544 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) kdebug.kernel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""kmemleak report parser.
+
+Reads the records of /sys/kernel/debug/kmemleak, and the same records when the
+kernel prints them to its log (kmemleak verbose mode: every line prefixed by
+``kmemleak: ``), as printed by mm/kmemleak.c:print_unreferenced() and
+hex_dump_object() from linux 3.10 (RHEL 7) to 6.x::
+
+    unreferenced object 0xffff88003a1c2d00 (size 64):
+      comm "modprobe", pid 3560, jiffies 4295123456 (age 123.456s)   <- "(age ..)" until 5.x
+      hex dump (first 32 bytes):
+        6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkkkkkkkkkkkkk
+      backtrace:                                                      <- 6.x: "backtrace (crc 1a2b3c):"
+        [<ffffffff8160e5ee>] kmemleak_alloc+0x4e/0xb0                   <- or "[<(____ptrval____)>]",
+        [<ffffffffa01234ab>] foo_init+0x2b/0x100 [foo]                     "[<0000000012345678>]",
+        [<ffffffffffffffff>] 0xffffffffffffffff                           bare "func+0x1a/0x40",
+                                                                          "0xffffffffc0a0b0c0",
+                                                                          "func file.c:12 [inline]"
+
+Newer kernels mark per-cpu and physical objects: ``unreferenced object (percpu)
+0x... (size N):`` or ``... (size N) (percpu):`` (both accepted).
+
+Stdlib only; Python 2.7 and 3.6+; streaming with bounded memory; never raises.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import hashlib
+import re
+
+from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
+    KMEMLEAK_SKIP, MAX_FRAMES, guilty_frame, parse_frame, skip_regex,
+)
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
+    CHUNK_SIZE, LogLine, iter_lines, parse_line, to_text,
+)
+
+#: hex dump lines kept per record (the kernel prints at most 2: HEX_MAX_LINES)
+MAX_HEX = 4
+#: distinct findings kept by summarize() unless told otherwise
+DEFAULT_MAX_FINDINGS = 1000
+#: distinct sizes / comms listed per finding
+MAX_LIST = 64
+
+HEADER_RE = re.compile(r'unreferenced object\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\(size\s+(\d+)\)'
+                       r'(?:\s*\((percpu|phys)\))?\s*(:?)')
+COMM_RE = re.compile(r'^\s*comm\s+"(.*)",\s*pid\s+(-?\d+),\s*jiffies\s+(\d+)(?:\s*\(age\s+(\d+)\.(\d+)s\))?')
+HEX_HEADER_RE = re.compile(r'^\s*hex dump \(first (\d+) bytes\):')
+HEX_LINE_RE = re.compile(r'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
+BACKTRACE_RE = re.compile(r'^\s*backtrace(?:\s*\(crc\s+([0-9a-fA-F]+)\))?\s*:')
+# something that starts like a frame but did not parse: a line cut mid-way
+_FRAMEISH_RE = re.compile(r'^\s*(?:\[<|\[\s*$|[A-Za-z_][\w.]*\+0x[0-9a-f]*$|0x[0-9a-fA-F]*$)')
+_KMEMLEAK_PREFIX = 'kmemleak: '
+
+KMEMLEAK_SKIP_RE = skip_regex(KMEMLEAK_SKIP)
+
+
+def _text_of(line):
+    if isinstance(line, LogLine):
+        return line.text, line.lineno
+    return parse_line(line).text, None
+
+
+def new_record(address=None, size=0, kind=''):
+    return dict(address=address, size=size, kind=kind, comm=None, pid=None, jiffies=None,
+                age=None, hex=[], crc=None, backtrace=[], function=None, corrupted=False, line=None)
+
+
+class RecordParser(object):
+    """Incremental kmemleak record parser: feed(text) returns a finished record or None."""
+
+    def __init__(self, max_frames=MAX_FRAMES):
+        self.max_frames = max_frames
+        self.rec = None
+        self.state = None
+        self.frames = []
+
+    @property
+    def active(self):
+        return self.rec is not None
+
+    def _finish(self):
+        rec = self.rec
+        self.rec = None
+        self.state = None
+        frames = self.frames
+        self.frames = []
+        if rec is None:
+            return None
+        rec['backtrace'] = [f.normalized() for f in frames]
+        rec['function'] = guilty_frame(frames, KMEMLEAK_SKIP_RE)
+        if rec['comm'] is None or not frames:
+            rec['corrupted'] = True
+        rec['_sites'] = [f.site() for f in frames if not (f.raw and f.address == '0xffffffffffffffff')]
+        return rec
+
+    def feed(self, text, lineno=None):
+        """Feed one line (message text, prefixes removed). Returns a finished record or None."""
+        try:
+            return self._feed(text, lineno)
+        except Exception:  # pragma: no cover - defensive
+            self.rec = None
+            self.state = None
+            self.frames = []
+            return None
+
+    def _feed(self, text, lineno):
+        if text.startswith(_KMEMLEAK_PREFIX):
+            text = text[len(_KMEMLEAK_PREFIX):]
+        if 'unreferenced object' in text:
+            m = HEADER_RE.search(text)
+            if m:
+                done = self._finish()
+                rec = new_record(m.group(2), int(m.group(3)), m.group(1) or m.group(4) or '')
+                rec['line'] = lineno
+                if not m.group(5):
+                    rec['corrupted'] = True  # header cut before the ':'
+                self.rec = rec
+                self.state = 'header'
+                return done
+        rec = self.rec
+        if rec is None:
+            return None
+        state = self.state
+        if state == 'bt':
+            f = parse_frame(text)
+            if f is not None:
+                if len(self.frames) < self.max_frames:
+                    self.frames.append(f)
+                return None
+            if _FRAMEISH_RE.match(text):
+                rec['corrupted'] = True
+            return self._finish()
+        if state == 'header':
+            m = COMM_RE.match(text)
+            if m:
+                rec['comm'] = m.group(1)
+                rec['pid'] = int(m.group(2))
+                rec['jiffies'] = int(m.group(3))
+                if m.group(4) is not None:
+                    rec['age'] = int(m.group(4)) + int(m.group(5)) / (10.0 ** len(m.group(5)))
+                self.state = 'comm'
+                return None
+        if HEX_HEADER_RE.match(text):
+            self.state = 'hex'
+            return None
+        if state == 'hex' and HEX_LINE_RE.match(text):
+            if len(rec['hex']) < MAX_HEX:
+                rec['hex'].append(text.strip())
+            return None
+        m = BACKTRACE_RE.match(text)
+        if m:
+            rec['crc'] = m.group(1)
+            self.state = 'bt'
+            return None
+        if not text.strip():
+            return None
+        # anything else ends the record (another message in the log)
+        rec['corrupted'] = True
+        return self._finish()
+
+    def close(self):
+        """End of input: the record being read, if any (corrupted when cut before its backtrace)."""
+        try:
+            if self.rec is not None and self.state != 'bt':
+                self.rec['corrupted'] = True
+            return self._finish()
+        except Exception:  # pragma: no cover - defensive
+            return None
+
+
+def _public(rec):
+    rec = dict(rec)
+    rec.pop('_sites', None)
+    return rec
+
+
+def _iter_records(lines):
+    if isinstance(lines, (bytes, bytearray)) or hasattr(lines, 'read') or isinstance(lines, type(u'')):
+        lines = iter_lines(lines)
+    parser = RecordParser()
+    try:
+        for line in lines:
+            if isinstance(line, LogLine):
+                text, lineno = line.text, line.lineno
+            else:
+                text, lineno = _text_of(to_text(line))
+            rec = parser.feed(text, lineno)
+            if rec is not None:
+                yield rec
+    except Exception:  # pragma: no cover - defensive
+        pass
+    rec = parser.close()
+    if rec is not None:
+        yield rec
+
+
+def parse_records(lines):
+    """Yield a record dict for every kmemleak record in ``lines`` (iterable of str/bytes/LogLine,
+    or a file object / text blob, which is read with kmsg.iter_lines)."""
+    for rec in _iter_records(lines):
+        yield _public(rec)
+
+
+def signature_of(sites):
+    """Stable call-site signature of a backtrace (list of Frame.site() strings)."""
+    data = u'\n'.join(sites).encode('utf-8', 'replace')
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
+def _sites_of(rec):
+    sites = rec.get('_sites')
+    if sites is None:
+        sites = []
+        for text in rec.get('backtrace') or []:
+            f = parse_frame(text)
+            if f is None:
+                continue
+            if f.raw and f.address == '0xffffffffffffffff':
+                continue
+            sites.append(f.site())
+    return sites
+
+
+def compile_ignore(ignore):
+    out = []
+    for pat in ignore or ():
+        if hasattr(pat, 'search'):
+            out.append(pat)
+        else:
+            try:
+                out.append(re.compile(to_text(pat)))
+            except re.error:
+                out.append(re.compile(re.escape(to_text(pat))))
+    return out
+
+
+class Summary(object):
+    """Aggregates records into findings deduplicated by call-site signature."""
+
+    def __init__(self, ignore=None, max_findings=None):
+        self.ignore = compile_ignore(ignore)
+        self.max_findings = DEFAULT_MAX_FINDINGS if max_findings is None else max(0, int(max_findings))
+        self.records = 0
+        self.ignored = 0
+        self.corrupted = 0
+        self.truncated = False
+        self.findings = {}
+        self.order = []
+
+    def _ignored(self, rec):
+        if not self.ignore:
+            return False
+        texts = list(rec.get('backtrace') or [])
+        for key in ('comm', 'function'):
+            if rec.get(key):
+                texts.append(rec[key])
+        for regex in self.ignore:
+            for text in texts:
+                if regex.search(text):
+                    return True
+        return False
+
+    def add(self, rec, sites=None):
+        try:
+            self._add(rec, sites)
+        except Exception:  # pragma: no cover - defensive
+            pass
+
+    def _add(self, rec, sites):
+        self.records += 1
+        if rec.get('corrupted'):
+            self.corrupted += 1
+        if self._ignored(rec):
+            self.ignored += 1
+            return
+        if sites is None:
+            sites = _sites_of(rec)
+        sig = signature_of(sites)
+        f = self.findings.get(sig)
+        if f is None:
+            if len(self.findings) >= self.max_findings:
+                self.truncated = True
+                return
+            func = rec.get('function')
+            f = dict(title='memory leak in %s' % func if func else 'memory leak',
+                     function=func, count=0, bytes=0, sizes=set(), comm=set(),
+                     backtrace=list(rec.get('backtrace') or []), signature=sig,
+                     example=_public(rec))
+            self.findings[sig] = f
+            self.order.append(sig)
+        f['count'] += 1
+        size = rec.get('size') or 0
+        f['bytes'] += size
+        if len(f['sizes']) < MAX_LIST:
+            f['sizes'].add(size)
+        comm = rec.get('comm')
+        if comm is not None and len(f['comm']) < MAX_LIST:
+            f['comm'].add(comm)
+
+    def result(self):
+        findings = []
+        for sig in self.order:
+            f = dict(self.findings[sig])
+            f['sizes'] = sorted(f['sizes'])
+            f['comm'] = sorted(f['comm'])
+            findings.append(f)
+        findings.sort(key=lambda f: (-f['count'], -f['bytes'], f['title']))
+        return dict(records=self.records, findings=findings, truncated=self.truncated,
+                    ignored=self.ignored, corrupted=self.corrupted)
+
+
+def summarize(records, ignore=None, max_findings=None):
+    """Deduplicate records into findings.
+
+    ``records``: iterable of record dicts (parse_records), or lines (str/bytes/LogLine), or
+    a file object / text blob with a kmemleak report (read in a fast streaming path).
+    ``ignore``: regexes; a record is dropped when one matches a frame, its comm or function.
+    Returns dict(records, findings, truncated, ignored, corrupted).
+    """
+    if isinstance(records, (bytes, bytearray)) or hasattr(records, 'read') or isinstance(records, type(u'')):
+        return summarize_stream(records, ignore=ignore, max_findings=max_findings)
+    summary = Summary(ignore, max_findings)
+    it = iter(records)
+    first = None
+    for first in it:
+        break
+    if first is None:
+        return summary.result()
+    if not isinstance(first, dict):
+        def chain():
+            yield first
+            for x in it:
+                yield x
+        for rec in _iter_records(chain()):
+            summary.add(rec, rec.get('_sites'))
+        return summary.result()
+    summary.add(first, first.get('_sites'))
+    for rec in it:
+        if isinstance(rec, dict):
+            summary.add(rec, rec.get('_sites'))
+    return summary.result()
+
+
+# ---------------------------------------------------------------------------------------
+# fast path for the plain /sys/kernel/debug/kmemleak format
+_SEP = b'unreferenced object'
+_FAST_HEADER_RE = re.compile(br'\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\(size\s+(\d+)\)'
+                             br'(?:\s*\((percpu|phys)\))?\s*:[ \t]*\r?$')
+_FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?$')
+_FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
+_FAST_HEX_RE = re.compile(br'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
+_CACHE_MAX = 4096
+_MAX_CARRY = 1 << 22
+
+
+class _FastParser(object):
+    """Parses one record of the plain format from bytes; each distinct backtrace once."""
+
+    def __init__(self, summary):
+        self.summary = summary
+        self.cache = {}
+
+    def _frames_of(self, block):
+        hit = self.cache.get(block)
+        if hit is not None:
+            return hit
+        frames = []
+        corrupted = False
+        ended = False
+        for raw in block.split(b'\n'):
+            text = raw.decode('utf-8', 'replace').rstrip('\r')
+            if ended:
+                if text.strip():
+                    return False  # more text after the record: not the plain format
+                continue
+            f = parse_frame(text)
+            if f is not None:
+                if len(frames) < MAX_FRAMES:
+                    frames.append(f)
+                continue
+            if _FRAMEISH_RE.match(text):
+                corrupted = True
+            ended = True
+        hit = ([f.normalized() for f in frames], guilty_frame(frames, KMEMLEAK_SKIP_RE),
+               corrupted or not frames,
+               [f.site() for f in frames if not (f.raw and f.address == '0xffffffffffffffff')])
+        if len(self.cache) >= _CACHE_MAX:
+            self.cache.clear()
+        self.cache[block] = hit
+        return hit
+
+    def record(self, part, lineno):
+        """``part``: bytes after "unreferenced object". False if not in the plain format."""
+        lines = part.split(b'\n', 2)
+        if len(lines) < 3:
+            return False
+        m = _FAST_HEADER_RE.match(lines[0])
+        c = _FAST_COMM_RE.match(lines[1])
+        if not m or not c:
+            return False
+        rest = lines[2]
+        hexes = []
+        if rest.startswith(b'  hex dump'):
+            bt = rest.find(b'\n  backtrace')
+            if bt < 0:
+                return False
+            for h in rest[:bt].split(b'\n')[1:]:
+                if not _FAST_HEX_RE.match(h):
+                    return False
+                if len(hexes) < MAX_HEX:
+                    hexes.append(h.strip().decode('utf-8', 'replace'))
+            rest = rest[bt + 1:]
+        nl = rest.find(b'\n')
+        if nl < 0:
+            nl = len(rest)
+        b = _FAST_BT_RE.match(rest[:nl])
+        if not b:
+            return False
+        hit = self._frames_of(rest[nl + 1:])
+        if hit is False:
+            return False
+        backtrace, function, corrupted, sites = hit
+        kind = m.group(1) or m.group(4) or b''
+        rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
+                   comm=c.group(1).decode('utf-8', 'replace'), pid=int(c.group(2)), jiffies=int(c.group(3)),
+                   age=None, hex=hexes, crc=b.group(1).decode('ascii') if b.group(1) else None,
+                   backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
+        if c.group(4) is not None:
+            rec['age'] = int(c.group(4)) + int(c.group(5)) / (10.0 ** len(c.group(5)))
+        self.summary.add(rec, sites)
+        return True
+
+
+def _lines_into(summary, parser, data, lineno):
+    for line in iter_lines([data], start_lineno=lineno):
+        rec = parser.feed(line.text, line.lineno)
+        if rec is not None:
+            summary.add(rec, rec.get('_sites'))
+
+
+def _close_into(summary, parser):
+    rec = parser.close()
+    if rec is not None:
+        summary.add(rec, rec.get('_sites'))
+
+
+def _read_chunks(stream):
+    size = CHUNK_SIZE * 16
+    if isinstance(stream, type(u'')):
+        stream = stream.encode('utf-8', 'replace')
+    if isinstance(stream, (bytes, bytearray)):
+        data = bytes(stream)
+        for i in range(0, len(data), size):
+            yield data[i:i + size]
+        return
+    while True:
+        try:
+            data = stream.read(size)
+        except Exception:
+            return
+        if not data:
+            return
+        if not isinstance(data, bytes):
+            data = to_text(data).encode('utf-8', 'replace')
+        yield data
+
+
+def _fast_block(summary, fast, block, lineno):
+    parts = block.split(_SEP)
+    first = parts[0]
+    if first.strip():
+        parser = RecordParser()
+        _lines_into(summary, parser, first, lineno)
+        _close_into(summary, parser)
+    lineno += first.count(b'\n')
+    for part in parts[1:]:
+        if not fast.record(part, lineno):
+            parser = RecordParser()
+            _lines_into(summary, parser, _SEP + part, lineno)
+            _close_into(summary, parser)
+        lineno += part.count(b'\n')
+    return lineno
+
+
+def summarize_stream(stream, ignore=None, max_findings=None):
+    """summarize() of a kmemleak report read from a file object or a text/bytes blob.
+
+    The plain /sys/kernel/debug/kmemleak format is cut into records at C speed and each
+    distinct backtrace is parsed once; anything else (log prefixes, "kmemleak: " lines)
+    goes through the line parser. Memory is bounded by the chunk size and the number of
+    findings kept; the result is the same as summarize(parse_records(iter_lines(stream))).
+    """
+    summary = Summary(ignore, max_findings)
+    fast = _FastParser(summary)
+    parser = RecordParser()
+    carry = b''
+    lineno = 1
+    mode = None
+    try:
+        for chunk in _read_chunks(stream):
+            buf = carry + chunk if carry else chunk
+            carry = b''
+            if mode is None:
+                head = buf.lstrip()
+                if not head:
+                    lineno += buf.count(b'\n')
+                    continue
+                if len(head) < len(_SEP) and _SEP.startswith(head):
+                    carry = buf
+                    continue
+                mode = 'fast' if head.startswith(_SEP) else 'slow'
+            if mode == 'fast':
+                last = buf.rfind(b'\n' + _SEP)
+                if last >= 0:
+                    lineno = _fast_block(summary, fast, buf[:last + 1], lineno)
+                    carry = buf[last + 1:]
+                elif len(buf) > _MAX_CARRY:
+                    mode = 'slow'  # not a kmemleak report after all
+                else:
+                    carry = buf
+                    continue
+            if mode == 'slow':
+                cut = buf.rfind(b'\n')
+                if cut < 0:
+                    carry = buf if len(buf) < _MAX_CARRY else b''
+                    continue
+                _lines_into(summary, parser, buf[:cut + 1], lineno)
+                lineno += buf.count(b'\n', 0, cut + 1)
+                carry = buf[cut + 1:]
+        if mode == 'fast':
+            if carry:
+                _fast_block(summary, fast, carry, lineno)
+        else:
+            if carry:
+                _lines_into(summary, parser, carry, lineno)
+            _close_into(summary, parser)
+    except Exception:  # pragma: no cover - defensive
+        pass
+    return summary.result()
