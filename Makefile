@@ -44,9 +44,6 @@ COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/kdebug/kernel
 
 KDEBUG_CACHE ?= $(HOME)/.cache/kdebug
 LAB_INVENTORY ?= $(KDEBUG_CACHE)/lab/inventory.yml
-# ansible-test only sees git-tracked files when the collection lies inside a git work tree,
-# so sanity runs on an exported copy outside of it, one per checkout and leg.
-SANITY_ROOT ?= $(KDEBUG_CACHE)/ansible-test/$(shell printf %s '$(ROOT)' | sha256sum | cut -c1-12)
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR):$(HOME)/.ansible/collections:/usr/share/ansible/collections
@@ -149,18 +146,9 @@ lint-ansible-%: venv-% link
 .PHONY: sanity
 sanity: sanity-2.19 ## ansible-test sanity with the default venv (Python 3.11, ansible-core 2.19)
 
-.PHONY: sanity-% export-%
-export-%:
-	@dest=$(SANITY_ROOT)/$*/ansible_collections/kdebug/kernel; \
-	echo "==> export: tracked and untracked-not-ignored files -> $$dest"; \
-	$(ROOT)/.ci/export-collection "$$dest"
-
-sanity-%: venv-% export-%
-	@dest=$(SANITY_ROOT)/$*/ansible_collections/kdebug/kernel; \
-	py=$$($(VENV_$*)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	$(VENV_$*)/bin/python $(ROOT)/.ci/ansible-test-pip-bootstrap.py; \
-	echo "==> ansible-test sanity --python $$py (ansible-core $(ANSIBLE_CORE_$*)) in $$dest"; \
-	cd "$$dest" && env -u ANSIBLE_COLLECTIONS_PATH $(VENV_$*)/bin/ansible-test sanity --python "$$py" --requirements --color $(if $(CI),no,yes) $(SANITY_ARGS)
+.PHONY: sanity-%
+sanity-%: venv-%
+	@$(ROOT)/.ci/sanity $(VENV_$*) $(SANITY_ARGS)
 
 # ---------------------------------------------------------------------------------------------
 # Tests
