@@ -146,9 +146,17 @@ lint-ansible-%: venv-% link
 .PHONY: sanity
 sanity: sanity-2.19 ## ansible-test sanity with the default venv (Python 3.11, ansible-core 2.19)
 
-.PHONY: sanity-%
+.PHONY: sanity-% sanity-compile-old
 sanity-%: venv-%
 	@$(ROOT)/.ci/sanity $(VENV_$*) $(SANITY_ARGS)
+
+# ansible-core 2.16 still supports Python 2.7 and 3.6 targets: its compile test on both
+# (the integration tests then really run the modules there).
+sanity-compile-old: venv-2.16 ## ansible-test sanity --test compile on Python 2.7 and 3.6 (ansible-core 2.16)
+	@for py in $(PY27) $(PY36); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		PATH=$$(dirname $$py):$$PATH $(ROOT)/.ci/sanity $(VENV_2.16) --test compile --python $$v; \
+	done
 
 # ---------------------------------------------------------------------------------------------
 # Tests
@@ -177,6 +185,7 @@ matrix-%:
 	$(call step,venv-$*,$(MAKE) venv-$*)
 	$(call step,ansible-lint-$*,$(MAKE) lint-ansible-$*)
 	$(call step,sanity-$*,$(MAKE) sanity-$*)
+	$(if $(filter 2.16,$*),$(call step,sanity-compile-old,$(MAKE) sanity-compile-old))
 	$(call step,unit-$*,$(MAKE) unit-$*)
 
 # ---------------------------------------------------------------------------------------------
