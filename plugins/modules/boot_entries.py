@@ -67,7 +67,7 @@ options:
   args:
     description:
       - Kernel arguments to look for in the running kernel's command line
-        (RV(ansible_facts.boot_entries.cmdline.args_present)).
+        (C(args_present) in RV(ansible_facts.boot_entries.cmdline)).
     type: list
     elements: str
     default: []
@@ -99,6 +99,10 @@ options:
     description: Entries whose id starts with this are never returned as RV(ansible_facts.boot_entries.previous).
     type: str
     default: kdebug-
+  bls_dir:
+    description: Where Boot Loader Specification entries live (EL 8+, Fedora).
+    type: path
+    default: /boot/loader/entries
   boot_dir:
     description: Directory whose file system free space is reported.
     type: path
@@ -298,6 +302,7 @@ def main():
                 args=dict(type='str'),
             )),
             exclude_id_prefix=dict(type='str', default='kdebug-'),
+            bls_dir=dict(type='path', default='/boot/loader/entries'),
             boot_dir=dict(type='path', default='/boot'),
             proc_cmdline=dict(type='path', default='/proc/cmdline'),
             efivars_dir=dict(type='path', default='/sys/firmware/efi/efivars'),
@@ -353,7 +358,7 @@ def main():
     previous = None
     resolve = None
 
-    bls = bool(glob.glob('/boot/loader/entries/*.conf'))
+    bls = bool(glob.glob(os.path.join(p['bls_dir'], '*.conf')))
     if grubby:
         rc, out, err = module.run_command([grubby, '--info=ALL'])
         if rc != 0:
