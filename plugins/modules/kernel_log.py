@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: kernel_log
 short_description: Read the kernel log and turn the kernel's reports into structured findings
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - "Reads the kernel log of the running kernel, of the previous boot, or of saved files
     (for example a serial console capture kept on the controller), and turns what the
@@ -302,6 +302,7 @@ class Reading(object):
         self.last_ts = None
         self.first_seq = None
         self.results = []
+        self.prev_after = None
         if cursor is not None and cursor['kind'] == 'kmsg':
             self.last_seq = cursor['seq']
             self.last_ts = cursor['ts']
@@ -317,13 +318,16 @@ class Reading(object):
             return True
         seq = getattr(line, 'seq', None)
         if seq is not None and cursor['seq'] is not None:
-            return seq > cursor['seq']
+            self.prev_after = seq > cursor['seq']
+            return self.prev_after
         ts = getattr(line, 'ts', None)
         if ts is not None and cursor['ts'] is not None:
-            return ts > cursor['ts']
-        # No way to place this line relative to the cursor: keep it (better a duplicate
-        # than a lost report).
-        return True
+            self.prev_after = ts > cursor['ts']
+            return self.prev_after
+        # A line without position (a continuation line without timestamp) goes with the
+        # line before it; before any positioned line, keep it (better a duplicate than a
+        # lost report).
+        return True if self.prev_after is None else self.prev_after
 
     def track(self, line):
         seq = getattr(line, 'seq', None)
@@ -483,8 +487,8 @@ def run_lines(module, args, what):
     if isinstance(err, bytes):
         err = err.decode('utf-8', 'replace')
     if rc != 0:
-        raise LogReadError('%s failed (rc=%s): %s' % (what, rc, (err or '').strip()
-                                                     or 'no error output'))
+        detail = (err or '').strip() or 'no error output'
+        raise LogReadError('%s failed (rc=%s): %s' % (what, rc, detail))
     return out.splitlines(True)
 
 

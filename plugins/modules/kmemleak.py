@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: kmemleak
 short_description: Scan for kernel memory leaks with kmemleak and report them as facts
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - Drives the kernel memory leak detector (kmemleak, C(CONFIG_DEBUG_KMEMLEAK)) of a debug
     kernel booted with C(kmemleak=on) through C(/sys/kernel/debug/kmemleak), and turns its

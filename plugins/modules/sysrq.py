@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: sysrq
 short_description: Trigger SysRq dumps (held locks, blocked tasks, task states, memory) and return what the kernel printed
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - Triggers Magic SysRq keys through C(/proc/sysrq-trigger) one after another and returns,
     per key, the lines the kernel printed, with the held locks of show-all-locks (C(d))
@@ -357,6 +357,12 @@ def validate_keys(module, keys):
     return result
 
 
+def new_entry(key):
+    """A key_results entry before the key is triggered."""
+    return dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False, supported=None, reason=None,
+                header=None, output=[], output_lines=0, output_truncated=False, complete=None)
+
+
 def parse_help(text):
     """[{name, key}] from the text after 'HELP : '."""
     return [dict(name=m.group(1), key=m.group(2)) for m in HELP_ENTRY_RE.finditer(text)]
@@ -535,9 +541,7 @@ def main():
 
     if module.check_mode:
         for key in keys:
-            facts['key_results'].append(dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False,
-                                      supported=None, reason=None, header=None, output=[],
-                                      output_lines=0, output_truncated=False, complete=None))
+            facts['key_results'].append(new_entry(key))
         if params['enable_sysrq'] and old_value is not None and old_value != 1:
             facts['notes'].append('check mode: would set %s to 1 for the call and restore %d'
                                   % (params['sysrq_path'], old_value))
@@ -574,9 +578,7 @@ def main():
                                                       describe_oserror(exc)))
         runner = KeyRun(module, reader, facts['notes'])
         for key in keys:
-            entry = dict(key=key, name=SYSRQ_KEYS[key][0], triggered=False, supported=None,
-                         reason=None, header=None, output=[], output_lines=0,
-                         output_truncated=False, complete=None)
+            entry = new_entry(key)
             facts['key_results'].append(entry)
             try:
                 lines, complete = runner.run(key)

@@ -45,7 +45,8 @@ def renumber(lines, offset):
 class Live(object):
     def __init__(self, tmp_path):
         self.kmsg = tmp_path / 'kmsg'
-        shutil.copyfile(HUNG_KMSG, str(self.kmsg))
+        # a real /dev/kmsg has no comment lines
+        self.kmsg.write_bytes(b''.join(fixture_lines('modules', 'kmsg_hung_task_6.1.kmsg')))
         self.boot_id = tmp_path / 'boot_id'
         self.boot_id.write_text(u'%s\n' % BOOT_A)
 
@@ -201,10 +202,10 @@ class FakeCommands(object):
         monkeypatch.setattr(AnsibleModule, 'get_bin_path', self.get_bin_path)
         monkeypatch.setattr(AnsibleModule, 'run_command', self.run_command)
 
-    def get_bin_path(self, module, name, *args, **kwargs):
+    def get_bin_path(self, name, *args, **kwargs):
         return '/usr/bin/' + name if name in self.outputs else None
 
-    def run_command(self, module, args, **kwargs):
+    def run_command(self, args, **kwargs):
         self.calls.append(list(args))
         assert kwargs.get('encoding', 'x') is None
         return self.outputs[args[0].rsplit('/', 1)[1]]
@@ -226,6 +227,18 @@ def test_dmesg_applies_cursor_by_time(live, tmp_path, monkeypatch):
     assert facts['counts'].get('hung_task') == 1
     assert facts['lines_read'] == DMESG_OUT.count(b'\n') - 5  # 5 lines before 245 s
     assert any('timestamp' in n for n in facts['notes'] if isinstance(n, str))
+
+
+def test_lines_without_timestamp_go_with_the_line_before(live, tmp_path, monkeypatch):
+    out = (b'[   10.000000] old line\n'
+           b'    old continuation\n'
+           b'[   20.000000] new line\n'
+           b'    new continuation\n')
+    FakeCommands(monkeypatch, dict(dmesg=(0, out, b'')))
+    facts = facts_of(live.run(kmsg_path=str(tmp_path / 'missing'),
+                              since='kmsg:%s:-:15.000000' % BOOT_A))
+    assert facts['lines_read'] == 2
+    assert facts['cursor'] == 'kmsg:%s:-:20.000000' % BOOT_A
 
 
 def test_all_sources_failing_is_explained(live, tmp_path, monkeypatch):

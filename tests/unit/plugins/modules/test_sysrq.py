@@ -330,6 +330,6 @@ def test_bad_numbers(kernel, args, word):
 
 def test_l_waits_longer_for_other_cpus(kernel, monkeypatch):
     sleeps = []
-    monkeypatch.setattr(sysrq.time, 'sleep', lambda s: sleeps.append(s))
+    monkeypatch.setattr(sysrq.time, 'sleep', sleeps.append)
     kernel.run(keys=['w', 'l'])
     assert 2.0 in sleeps and 0 in sleeps
