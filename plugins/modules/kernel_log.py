@@ -250,11 +250,16 @@ ansible_facts:
           returned: success
           sample: {"hung_task": 1, "lockdep": 1}
         notes:
-          description: "State the kernel reported that changes what findings mean
-            (C(INFO: lockdep is turned off.), kmemleak disabling itself), and notes about
-            the reading itself (records lost to ring buffer overruns, reboots)."
+          description:
+            - "State the kernel reported that changes what findings mean
+              (C(INFO: lockdep is turned off.), kmemleak disabling itself), from the parser
+              library, and notes about the reading itself."
+            - "Each note has C(note) (the text), C(kind), C(line), C(ts), C(wallclock) and
+              C(count). Kinds of reading notes: C(records_lost) and C(records_overwritten)
+              (ring buffer overruns), C(rebooted), C(cursor_by_time) (a fallback source without
+              sequence numbers), C(file_rewound) (a file shorter than its cursor offset)."
           type: list
-          elements: raw
+          elements: dict
           returned: success
         truncated:
           description: True when O(max_findings) dropped findings.
@@ -306,6 +311,11 @@ class Reading(object):
         if cursor is not None and cursor['kind'] == 'kmsg':
             self.last_seq = cursor['seq']
             self.last_ts = cursor['ts']
+
+    def note(self, kind, text):
+        """A note about the reading, shaped like the parser's state notes."""
+        self.notes.append(dict(note=text, kind=kind, line=None, ts=None, wallclock=None,
+                               count=1))
 
     def new_collector(self, source):
         params = self.module.params
@@ -360,7 +370,8 @@ class Reading(object):
             return
         lost = self.first_seq - cursor['seq'] - 1
         if lost > 0:
-            self.notes.append(
+            self.note(
+                'records_lost',
                 '%d record(s) after the cursor (seq %d..%d) were overwritten in the kernel '
                 'ring buffer before this call read %s; boot with a larger log_buf_len= or '
                 'read the serial console capture for them'
@@ -447,8 +458,8 @@ def read_files(module, reading, paths):
                             raise EOFError()
                         fobj.seek(start)
                 except (EOFError, IOError, OSError, ValueError):
-                    reading.notes.append('%s is shorter than the cursor offset %d (rotated or '
-                                         'truncated?): read from the start' % (path, start))
+                    reading.note('file_rewound', '%s is shorter than the cursor offset %d '
+                                 '(rotated or truncated?): read from the start' % (path, start))
                     fobj.close()
                     fobj = open_log_file(path)
                     start = 0
@@ -475,7 +486,8 @@ def read_kmsg(reading, kmsg_path):
             raise LogReadError('%s: read failed: %s' % (kmsg_path, describe_oserror(exc)))
     finally:
         reader.close()
-    reading.notes.extend(reader.notes)
+    for text in reader.notes:
+        reading.note('records_overwritten', text)
     reading.lost_records_note(kmsg_path)
     return kmsg_path
 
@@ -498,8 +510,8 @@ def read_dmesg(module, reading):
         raise LogReadError('dmesg: command not found')
     lines = run_lines(module, [dmesg], 'dmesg')
     if reading.cursor is not None and reading.cursor['kind'] == 'kmsg':
-        reading.notes.append('read with dmesg (no sequence numbers): the cursor was applied '
-                             'by timestamp')
+        reading.note('cursor_by_time', 'read with dmesg (no sequence numbers): the cursor was '
+                     'applied by timestamp')
     reading.feed_stream(iter_lines(lines), 'dmesg')
     return 'dmesg'
 
@@ -627,7 +639,8 @@ def main():
     if (cursor is not None and cursor['kind'] == 'kmsg' and params['boot'] == 'current'
             and cursor['boot_id'] and boot_id and cursor['boot_id'] != boot_id):
         rebooted = True
-        reading.notes.append(
+        reading.note(
+            'rebooted',
             'the cursor is from boot %s but this is boot %s: the host rebooted since the '
             'cursor was taken (a crash, a panic with panic= reboot, or a watchdog?); the whole '
             'log of the current boot was read. The kernel log of the previous boot is '

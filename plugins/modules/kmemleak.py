@@ -416,9 +416,11 @@ def read_log_evidence(kmsg_path):
     finally:
         reader.close()
     for note in (collector.result().get('notes') if collector is not None else None) or []:
-        text = note if isinstance(note, str) else repr(note)
-        if re.search(r'kmemleak|memory leak detector', text, re.I):
-            evidence.notes.append(note if isinstance(note, str) else text)
+        # the parser's state notes: dict(note, kind, line, ts, wallclock, count)
+        if isinstance(note, dict) and str(note.get('kind', '')).startswith('kmemleak'):
+            evidence.notes.append('kernel log%s: %s%s' % (
+                ' line %s' % note['line'] if note.get('line') else '', note.get('note'),
+                ' (%d times)' % note['count'] if (note.get('count') or 1) > 1 else ''))
     if reader.overruns:
         evidence.notes.extend(reader.notes)
     return evidence

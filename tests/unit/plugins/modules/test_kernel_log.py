@@ -65,6 +65,12 @@ def live(tmp_path):
     return Live(tmp_path)
 
 
+def notes_text(facts):
+    for note in facts['notes']:
+        assert set(note) >= {'note', 'kind', 'line', 'ts', 'count'}, note
+    return [note['note'] for note in facts['notes']]
+
+
 def facts_of(result):
     assert not result['failed'], result
     return result['ansible_facts']['kernel_log']
@@ -114,7 +120,7 @@ def test_cursor_from_another_boot_reads_everything_and_says_so(live):
     facts = facts_of(result)
     assert facts['rebooted'] is True
     assert facts['counts'].get('hung_task') == 1
-    assert any('rebooted' in n for n in facts['notes'] if isinstance(n, str))
+    assert any('rebooted' in n for n in notes_text(facts))
     assert facts['cursor'].startswith('kmsg:%s:1223:' % BOOT_A)
 
 
@@ -122,7 +128,7 @@ def test_records_lost_between_cursor_and_oldest_record(live):
     live.kmsg.write_bytes(b''.join(renumber([b'6,500,1000,-;a\n', b'6,501,2000,-;b\n'], 0)))
     facts = facts_of(live.run(since='kmsg:%s:400:0.000400' % BOOT_A))
     assert facts['lines_read'] == 2
-    assert any('99 record(s)' in n for n in facts['notes'] if isinstance(n, str))
+    assert any('99 record(s)' in n for n in notes_text(facts))
 
 
 def test_epipe_while_reading_is_noted(live, monkeypatch):
@@ -139,7 +145,7 @@ def test_epipe_while_reading_is_noted(live, monkeypatch):
 
     monkeypatch.setattr(kdebug_common.os, 'read', fake_read)
     facts = facts_of(live.run())
-    assert any('EPIPE' in n for n in facts['notes'] if isinstance(n, str))
+    assert any('EPIPE' in n for n in notes_text(facts))
     assert facts['counts'].get('hung_task') == 1
 
 
@@ -226,7 +232,7 @@ def test_dmesg_applies_cursor_by_time(live, tmp_path, monkeypatch):
                               since='kmsg:%s:1199:245.000000' % BOOT_A))
     assert facts['counts'].get('hung_task') == 1
     assert facts['lines_read'] == DMESG_OUT.count(b'\n') - 5  # 5 lines before 245 s
-    assert any('timestamp' in n for n in facts['notes'] if isinstance(n, str))
+    assert any('timestamp' in n for n in notes_text(facts))
 
 
 def test_lines_without_timestamp_go_with_the_line_before(live, tmp_path, monkeypatch):
@@ -320,7 +326,7 @@ def test_file_cursor_past_end_rereads_with_note(tmp_path):
     shutil.copyfile(HUNG_KMSG, str(capture))
     facts = facts_of(run_module(kernel_log, dict(path=[str(capture)], since='file:99999999')))
     assert facts['counts'].get('hung_task') == 1
-    assert any('shorter than the cursor' in n for n in facts['notes'] if isinstance(n, str))
+    assert any('shorter than the cursor' in n for n in notes_text(facts))
 
 
 def test_gzip_file_and_two_files(tmp_path):

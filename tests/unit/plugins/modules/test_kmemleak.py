@@ -287,6 +287,9 @@ def test_disabled_at_runtime_after_allocation_failure(host):
     assert facts['reason_code'] == 'disabled_at_runtime'
     assert 'Cannot allocate a kmemleak_object structure' in facts['reason']
     assert 'reboot' in facts['reason']
+    # the parser library's state notes about kmemleak are passed on
+    assert any('Cannot allocate a kmemleak_object structure' in n for n in facts['notes'])
+    assert any('Kernel memory leak detector disabled' in n for n in facts['notes'])
 
 
 def test_disabled_on_command_line(host):
