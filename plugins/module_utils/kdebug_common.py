@@ -343,15 +343,24 @@ class OffsetLines(object):
     before it, so the next call reads it again whole.
     """
 
-    def __init__(self, fobj, start=0):
+    def __init__(self, fobj, start=0, limit=MAX_RAW_LINE):
         self.fobj = fobj
         self.offset = start
+        self.limit = limit
 
     def __iter__(self):
-        for raw in self.fobj:
-            if raw.endswith(b'\n'):
-                self.offset += len(raw)
+        tail = 0
+        while True:
+            # readline with a limit: a capture with no newline for megabytes must not be
+            # read into memory at once; the pieces of an over-long line come one by one
+            raw = self.fobj.readline(self.limit)
+            if not raw:
+                break
+            self.offset += len(raw)
+            # bytes since the last newline: an incomplete last line is read again next time
+            tail = 0 if raw.endswith(b'\n') else tail + len(raw)
             yield raw
+        self.offset -= tail
 
 
 # --- result shaping --------------------------------------------------------------------

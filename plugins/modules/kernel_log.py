@@ -74,7 +74,7 @@ options:
   max_findings:
     description:
       - Report at most this many findings, in log order (the most frequent are not
-        preferred). RV(ansible_facts.kernel_log.truncated) tells when some were dropped.
+        preferred). Without it the parser library's limit (200 per source) applies. RV(ansible_facts.kernel_log.truncated) tells when some were dropped.
     type: int
   excerpt_lines:
     description:

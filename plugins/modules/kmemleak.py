@@ -62,15 +62,17 @@ options:
     default: true
   ignore:
     description:
-      - Python regular expressions; a record whose backtrace frame or C(comm) matches any
-        of them is left out of the findings (known false positives).
+      - Python regular expressions; a record is left out of the findings (known false
+        positives) when any of them is found (C(re.search)) in one of its backtrace frames,
+        its C(comm) or its guilty function. Left-out records are counted in
+        RV(ansible_facts.kmemleak.ignored).
     type: list
     elements: str
     default: []
   max_findings:
     description:
       - Return at most this many findings; RV(ansible_facts.kmemleak.truncated) tells when
-        some were dropped.
+        some were dropped. Without it the parser library's limit (1000) applies.
     type: int
   require_enabled:
     description:
@@ -221,6 +223,12 @@ ansible_facts:
         truncated:
           description: True when O(max_findings) dropped findings.
           type: bool
+        ignored:
+          description: Records left out by O(ignore).
+          type: int
+        corrupted:
+          description: Records that were cut or garbled and only partly parsed.
+          type: int
         scans_done:
           description: Scans actually run by this call.
           type: int
@@ -258,9 +266,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import
 
 try:
     from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import iter_lines
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import (
-        parse_records, summarize,
-    )
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import summarize
     HAS_PARSER = True
     PARSER_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - only when the collection is incomplete
@@ -308,7 +314,7 @@ class KmemleakState(object):
     def __init__(self, action, path):
         self.facts = dict(
             available=False, enabled=None, reason=None, reason_code=None, records=0,
-            findings=[], truncated=False, scans_done=0, path=path, live=False,
+            findings=[], truncated=False, ignored=0, corrupted=0, scans_done=0, path=path, live=False,
             mounted_debugfs=False, action=action, notes=[],
         )
 
@@ -680,7 +686,8 @@ def read_report(module, state):
     except (IOError, OSError) as exc:
         return exc
     try:
-        summary = summarize(parse_records(iter_lines(fobj)), ignore=params['ignore'] or None,
+        # a file object goes through the parser's streaming path (fast for the debugfs format)
+        summary = summarize(fobj, ignore=params['ignore'] or None,
                             max_findings=params['max_findings'])
     except (IOError, OSError, EOFError) as exc:
         if isinstance(exc, EOFError):
@@ -692,6 +699,8 @@ def read_report(module, state):
     state.facts['records'] = summary.get('records', 0)
     state.facts['findings'] = summary.get('findings') or []
     state.facts['truncated'] = bool(summary.get('truncated'))
+    state.facts['ignored'] = summary.get('ignored', 0)
+    state.facts['corrupted'] = summary.get('corrupted', 0)
     return None
 
 

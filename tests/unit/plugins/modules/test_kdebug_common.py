@@ -198,6 +198,27 @@ def test_offset_lines_counts_complete_lines_only(tmp_path):
     assert counter.offset == len(b'one\ntwo\r\n')
 
 
+def test_offset_lines_reads_overlong_lines_in_pieces(tmp_path):
+    path = tmp_path / 'capture.txt'
+    path.write_bytes(b'x' * 25 + b'\nshort\n' + b'y' * 12)
+    with open(str(path), 'rb') as fobj:
+        counter = kc.OffsetLines(fobj, 0, limit=10)
+        pieces = list(counter)
+    assert max(len(p) for p in pieces) <= 10
+    assert b''.join(pieces) == path.read_bytes()
+    assert counter.offset == 25 + 1 + 6  # up to the end of the last complete line
+
+
+def test_offset_lines_start_offset_is_kept(tmp_path):
+    path = tmp_path / 'capture.txt'
+    path.write_bytes(b'old\nnew\n')
+    with open(str(path), 'rb') as fobj:
+        fobj.seek(4)
+        counter = kc.OffsetLines(fobj, 4)
+        assert list(counter) == [b'new\n']
+    assert counter.offset == 8
+
+
 def test_cap_text_lines():
     lines, cut = kc.cap_text_lines(['a', 'b', 'c'], 2)
     assert (lines, cut) == (['a', 'b'], True)
