@@ -605,7 +605,7 @@ def main():
         module.fail_json(msg='types: %s not known to the parser library (known: %s)'
                              % (', '.join(unknown), ', '.join(FINDING_TYPES)))
     if params['max_findings'] is not None and params['max_findings'] < 1:
-        module.fail_json(msg='max_findings must be 1 or more (omit it for no limit), got %d'
+        module.fail_json(msg='max_findings must be 1 or more (omit it for the default limit), got %d'
                              % params['max_findings'])
     if params['excerpt_lines'] < 0:
         module.fail_json(msg='excerpt_lines must be 0 or more, got %d' % params['excerpt_lines'])

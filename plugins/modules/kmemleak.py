@@ -668,9 +668,9 @@ def classify_oserror(state, evidence_loader, exc, doing):
                               % (detail, locked, PATHS['lockdown']))
             return
     if err in (errno.EPERM, errno.EBUSY):
-        # 6.x kmemleak_write() returns -EPERM when !kmemleak_enabled; 3.19-5.x returned
-        # -EBUSY; 3.10 kmemleak_open() returned -EBUSY for a disabled kmemleak, so there
-        # the report cannot even be read.
+        # 6.1 kmemleak_write() returns -EPERM when !kmemleak_enabled (mm/kmemleak.c); older
+        # kernels returned -EBUSY, and 3.10's kmemleak_open() returned -EBUSY for a disabled
+        # kmemleak, so there the report cannot even be read.
         state.facts['available'] = doing != 'opening'
         explain_disabled(state, evidence_loader(), refused=describe_oserror(exc))
         return
@@ -678,7 +678,8 @@ def classify_oserror(state, evidence_loader, exc, doing):
 
 
 def read_report(module, state):
-    """Parse the report at path into state.facts; returns False on open failure."""
+    """Parse the report at path into state.facts; returns the error that stopped it, or
+    None."""
     params = module.params
     path = params['path']
     try:
@@ -745,7 +746,7 @@ def main():
         module.fail_json(msg='scan_interval must be 0 or more seconds, got %s'
                              % params['scan_interval'])
     if params['max_findings'] is not None and params['max_findings'] < 1:
-        module.fail_json(msg='max_findings must be 1 or more (omit it for no limit), got %d'
+        module.fail_json(msg='max_findings must be 1 or more (omit it for the default limit), got %d'
                              % params['max_findings'])
     try:
         compile_regexes(params['ignore'], 'ignore')
