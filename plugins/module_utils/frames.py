@@ -69,7 +69,7 @@ _SECTION_RE = re.compile(r'\s*<{1,2}(/?)([A-Z]{2,8})>{1,2}\s*$')
 
 # frames at which a stack naturally ends (the bottom of a kernel stack)
 _BOTTOM_RE = re.compile(
-    r'^(?:ret_from_fork(?:_asm)?|kernel_thread_helper|entry_SYSCALL_64_after_hwframe|'
+    r'^(?:ret_from_fork(?:_asm|_nospec_begin|_nospec_end)?|kernel_thread_helper|entry_SYSCALL_64_after_hwframe|'
     r'entry_SYSCALL_64_fastpath|entry_SYSCALL_64_after_swapgs|system_call_fastpath|'
     r'tracesys(?:_phase2)?|sysenter_dispatch|cstar_dispatch|ia32_sysret|ia32_do_call|'
     r'entry_INT80_compat|entry_SYSENTER_compat(?:_after_hwframe)?|entry_SYSCALL_compat(?:_after_hwframe)?|'
@@ -154,12 +154,15 @@ _HANG_ANCHORS = (('blk_trace_ioctl', None), ('bpf_prog_', None), ('bpf_map_', No
 _HANG_SKIP_RE = re.compile(r'sched|_lock|_slowlock|down|rwsem|completion|kthread|wait|synchronize|'
                            r'context_switch|__switch_to|cancel_delayed_work|rcu_barrier|freezer|'
                            r'^io_schedule|^bit_wait|^__lock_page|^folio_wait|^wait_on_page')
-# stalls and lockups: a representative frame deeper in the stack
+# stalls and lockups: the looping code is blamed through the frame just above the first
+# dispatcher / syscall-layer frame (syzkaller's linuxStallFrameExtractor idea)
 _STALL_ANCHORS_RE = re.compile(
     r'__run_timers|run_timer_softirq|run_ksoftirqd|smpboot_thread_fn|process_one_work|^call_timer_fn|'
-    r'^handle_irq|^do_softirq|^__do_softirq|^__do_sys_|^__do_compat_sys_|^__x64_sys_|^__ia32_sys_|'
-    r'^__arm64_sys_|^__se_sys_|^(?:__)?(?:x64_|ia32_|arm64_)?(?:compat_)?sys_|^SyS_|^compat_SyS_|'
-    r'^ksys_|^__sys_')
+    r'^handle_irq|^do_softirq|^__do_softirq|^net_rx_action|^tasklet_action|^do_syscall_|^do_fast_syscall|'
+    r'^entry_SYSCALL|^system_call|^__do_sys_|^__do_compat_sys_|^__x64_sys_|^__ia32_sys_|^__arm64_sys_|'
+    r'^__se_sys_|^(?:__)?(?:x64_|ia32_|arm64_)?(?:compat_)?sys_|^SyS_|^compat_SyS_|^ksys_|^__sys_|'
+    r'^vfs_|^do_sync_(?:read|write)|^do_vfs_ioctl|^do_sys_|^do_filp_open|^path_openat|^do_iter_')
+_SYSCALL_WRAPPER_RE = re.compile(r'^(?:__(?:x64|ia32|arm64)_|__se_|__do_|SyS_|compat_SyS_)?(?:compat_)?sys_')
 
 
 class Frame(object):
@@ -393,25 +396,39 @@ def hang_extractor(funcs):
     return None
 
 
-def stall_extractor(funcs):
-    """syzkaller's stall/lockup frame choice: the frame just above the first dispatch or
-    syscall anchor (the code that loops is usually called from there); else the first frame."""
-    if not funcs:
-        return None
-    prev = funcs[0]
-    for func in funcs:
+def stall_extractor(frames, skip=None):
+    """Stall/lockup frame choice: the last blamable frame above the first dispatcher or
+    syscall-layer frame; a syscall wrapper itself when nothing is above it; else the first
+    blamable frame. ``frames``: Frame objects in order (instruction pointer first)."""
+    if skip is None:
+        skip = skip_regex()
+    prev = None
+    first = None
+    for f in frames:
+        if f is None or f.raw or not f.reliable or not f.func:
+            continue
+        func = f.func
         if _STALL_ANCHORS_RE.search(func):
-            return prev
-        prev = func
-    return funcs[0]
+            if prev is not None:
+                return prev
+            if _SYSCALL_WRAPPER_RE.match(func) and not skip.search(func):
+                return _SYSCALL_WRAPPER_RE.sub('sys_', func)
+            continue
+        if not skip.search(func):
+            prev = func
+            if first is None:
+                first = func
+    return first
 
 
-EXTRACTORS = {None: None, 'first': None, 'hang': hang_extractor, 'stall': stall_extractor}
+EXTRACTORS = {None: None, 'first': None, 'hang': hang_extractor}
 
 
 def guilty_frame(frames, skip=None, extractor=None):
     """Name of the guilty function in ``frames`` (Frame objects, in order), or None."""
     try:
+        if extractor == 'stall':
+            return stall_extractor(frames, skip)
         funcs = usable_funcs(frames, skip)
         if not funcs:
             return None
