@@ -115,7 +115,10 @@ def test_hung_task_with_held_locks(host, test_modules):
     assert hung, log
     assert hung[0]["task"] == "kdebug_waiter"
     assert any("kdebug_hung_mutex" in str(lock) for lock in hung[0]["locks"]), hung[0]
-    assert "kdebug_hung_mutex" in json.dumps(sysrq)
+    by_key = {result["key"]: result for result in sysrq["key_results"]}
+    holders = [t for t in by_key["d"]["locks"] if t["task"] == "kdebug_holder"]
+    assert holders and "kdebug_hung_mutex" in json.dumps(holders[0]["locks"]), by_key["d"]
+    assert "kdebug_waiter" in [t["task"] for t in by_key["w"]["blocked_tasks"]], by_key["w"]
 
 
 def test_abba_lockdep_report(host, test_modules):
