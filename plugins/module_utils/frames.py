@@ -305,10 +305,8 @@ def _parse_frame(text):
         inline = m.group('inline') is not None
         addrs = m.group('addrs')
         if not (off or src or inline):
-            # a bare word is only a frame with an address in front ("[<..>] func")
-            # and never one that looks like a number or register dump
-            if not addrs or re.match(r'^[0-9a-fA-F]+$', sym):
-                return None
+            # "func" alone is not a frame (stack words, a line cut mid-way)
+            return None
         if sym == 'null':  # pragma: no cover - "(null)" handled as raw
             return None
         return Frame(func=base_func(sym), symbol=sym, offset=off, module=m.group(5) or m.group('mod2'),

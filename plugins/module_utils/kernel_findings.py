@@ -179,7 +179,7 @@ REPORT_FORMATS = (
          parts=((STACK, _CALL_TRACE),), skip=(r'schedule',)),
 
     # ---- hung tasks (kernel/hung_task.c:check_hung_task) --------------------------------
-    dict(name='hung_task', type='hung_task', keys=('blocked for more than',),
+    dict(name='hung_task', type='hung_task', keys=('blocked for more',),
          start=r'INFO: task (?P<task>.+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds\.?',
          loose=r'INFO: task .* blocked for more',
          title='INFO: task hung in {FUNC}', parts=((STACK, None),), extractor='hang', after='locks',
@@ -895,6 +895,15 @@ class _Report(object):
         armed = self.part_armed if current else False
         if kind == STACK:
             return self._try_stack(i, rx, text, current)
+        if kind == LINE:
+            m = rx.search(text)
+            if not m:
+                return None
+            self._jump(i)
+            func = m.group('func')
+            self._cand(Frame(func=func.split('.')[0], symbol=func))
+            self._advance(i)
+            return True
         if rx is not None and not armed:
             m = rx.search(text)
             if m:
@@ -936,15 +945,6 @@ class _Report(object):
                 return None
             self._jump(i)
             self._cand(f)
-            self._advance(i)
-            return True
-        if kind == LINE:
-            m = rx.search(text)
-            if not m:
-                return None
-            self._jump(i)
-            func = m.group('func')
-            self._cand(Frame(func=func.split('.')[0], symbol=func))
             self._advance(i)
             return True
         return None
@@ -1341,6 +1341,7 @@ class FindingCollector(object):
         except Exception:  # pragma: no cover - defensive
             self.active = {}
         findings = [self.findings[k] for k in self.order]
+        findings.sort(key=lambda f: f['line'] if isinstance(f['line'], int) else 0)
         return dict(findings=findings, counts=dict(self.counts), notes=list(self.notes),
                     truncated=self.truncated, lines=self.lines)
 

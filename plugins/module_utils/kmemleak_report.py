@@ -36,7 +36,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     KMEMLEAK_SKIP, MAX_FRAMES, guilty_frame, parse_frame, skip_regex,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
-    CHUNK_SIZE, LogLine, iter_lines, parse_line, to_text,
+    CHUNK_SIZE, iter_lines, to_text,
 )
 
 #: hex dump lines kept per record (the kernel prints at most 2: HEX_MAX_LINES)
@@ -57,12 +57,6 @@ _FRAMEISH_RE = re.compile(r'^\s*(?:\[<|\[\s*$|[A-Za-z_][\w.]*\+0x[0-9a-f]*$|0x[0
 _KMEMLEAK_PREFIX = 'kmemleak: '
 
 KMEMLEAK_SKIP_RE = skip_regex(KMEMLEAK_SKIP)
-
-
-def _text_of(line):
-    if isinstance(line, LogLine):
-        return line.text, line.lineno
-    return parse_line(line).text, None
 
 
 def new_record(address=None, size=0, kind=''):
@@ -180,16 +174,10 @@ def _public(rec):
 
 
 def _iter_records(lines):
-    if isinstance(lines, (bytes, bytearray)) or hasattr(lines, 'read') or isinstance(lines, type(u'')):
-        lines = iter_lines(lines)
     parser = RecordParser()
     try:
-        for line in lines:
-            if isinstance(line, LogLine):
-                text, lineno = line.text, line.lineno
-            else:
-                text, lineno = _text_of(to_text(line))
-            rec = parser.feed(text, lineno)
+        for line in iter_lines(lines):
+            rec = parser.feed(line.text, line.lineno)
             if rec is not None:
                 yield rec
     except Exception:  # pragma: no cover - defensive
@@ -326,9 +314,7 @@ def summarize(records, ignore=None, max_findings=None):
         return summarize_stream(records, ignore=ignore, max_findings=max_findings)
     summary = Summary(ignore, max_findings)
     it = iter(records)
-    first = None
-    for first in it:
-        break
+    first = next(it, None)
     if first is None:
         return summary.result()
     if not isinstance(first, dict):

@@ -33,7 +33,7 @@ import codecs
 import re
 
 try:  # pragma: no cover - python 2
-    _text_type = unicode  # noqa: F821 pylint: disable=undefined-variable
+    _text_type = unicode  # pylint: disable=undefined-variable
 except NameError:  # pragma: no cover - python 3
     _text_type = str
 
