@@ -354,9 +354,9 @@ def test_merge_args(current, wanted, remove, expected):
 
 WORD = st.sampled_from(['ro', 'quiet', 'rhgb', 'console=tty0', 'console=ttyS0,115200n8', 'console=ttyS1',
                         'kmemleak=on', 'kmemleak=off', 'kmemleak', 'sysrq_always_enabled', 'loglevel=3',
-                        'loglevel=7', 'root=UUID=u', 'crashkernel=auto', '$tuned_params'])
+                        'loglevel=7', 'root=UUID=u', 'crashkernel=auto', '$tuned_params', '--', 'single'])
 LINES = st.lists(WORD, max_size=9)
-WANTED = st.lists(WORD, max_size=4, unique=True)
+WANTED = st.lists(WORD.filter(lambda w: w != '--'), max_size=4, unique=True)
 
 
 @given(LINES, WANTED, st.lists(st.sampled_from(['quiet', 'rhgb', 'loglevel=3', 'console=tty0']), max_size=2))
@@ -364,16 +364,20 @@ def test_merge_args_properties(current, wanted, remove):
     wanted = [w for w in wanted if w not in remove]
     out = bl.merge_args(current, wanted, remove)
     assert bl.merge_args(out, wanted, remove) == out                  # idempotent
-    assert out[len(out) - len(wanted):] == wanted                      # ours last, in order
-    assert [w for w in out if w in wanted] == wanted                   # each once
+    tail = current[current.index('--'):] if '--' in current else []
+    assert out[len(out) - len(tail):] == tail                          # init arguments stay last
+    head = out[:len(out) - len(tail)]
+    assert head[len(head) - len(wanted):] == wanted                    # then ours, in order
+    assert [w for w in head if w in wanted] == wanted                  # each once
     keys = set(bl.arg_key(w) for w in wanted)
-    for w in out:
+    for w in head:
         assert not bl._removed(w, remove)                              # removed are gone
         if bl.arg_key(w) in keys and bl.arg_key(w) not in bl.MULTI_VALUE_KEYS:
             assert w in wanted                                         # no stale value of our keys
     # nothing else is lost or reordered
-    others = [w for w in current if not bl._removed(w, remove) and bl.arg_key(w) not in keys]
-    assert [w for w in out if w in others and w not in wanted] == others
+    before_tail = current[:len(current) - len(tail)]
+    others = [w for w in before_tail if not bl._removed(w, remove) and bl.arg_key(w) not in keys]
+    assert [w for w in head if w in others and w not in wanted] == others
 
 
 class BlsGrubby(object):
