@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every module in plugins/modules renders with ``ansible-doc`` of the ansible-core under test.
+"""Every module and filter renders with ``ansible-doc`` of the ansible-core under test.
 
 Runs the ``ansible-doc`` next to the running Python (the venv of the matrix leg), with the
 collection found through tests/conftest.py's ANSIBLE_COLLECTIONS_PATH.
@@ -29,6 +29,12 @@ def _modules():
 
 
 MODULES = _modules()
+FILTER_DIR = os.path.join(ROOT, 'plugins', 'filter')
+# Filters are documented by YAML files beside the Python file that implements them.
+FILTERS = sorted(
+    name[:-4] for name in (os.listdir(FILTER_DIR) if os.path.isdir(FILTER_DIR) else [])
+    if name.endswith('.yml')
+)
 
 
 def _run(*args):
@@ -76,3 +82,25 @@ def test_ansible_doc_text(module):
     assert 'EXAMPLES' in proc.stdout and 'RETURN' in proc.stdout
     bad = [line for line in proc.stderr.splitlines() if 'ERROR' in line or 'WARNING' in line]
     assert not bad, '\n'.join(bad)
+
+
+def test_ansible_doc_lists_every_filter():
+    """Every filter the collection provides has documentation (a plugins/filter/<name>.yml)."""
+    proc = _run('-t', 'filter', '--list', '--json', 'kdebug.kernel')
+    assert proc.returncode == 0, proc.stderr
+    listed = set(json.loads(proc.stdout))
+    assert listed == {'kdebug.kernel.' + name for name in FILTERS}, proc.stderr
+
+
+@pytest.mark.parametrize('name', FILTERS)
+def test_ansible_doc_filter(name):
+    fqcn = 'kdebug.kernel.' + name
+    proc = _run('--json', '-t', 'filter', fqcn)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)[fqcn]
+    assert data['doc'].get('short_description'), 'short_description missing'
+    assert (data.get('examples') or '').strip(), 'EXAMPLES missing'
+    assert data.get('return'), 'RETURN missing'
+    text = _run('-t', 'filter', fqcn)
+    assert text.returncode == 0, text.stderr
+    assert fqcn in text.stdout
