@@ -33,7 +33,8 @@ VENV_2.16 := $(ROOT)/.venv-2.16
 VENV_2.21 := $(ROOT)/.venv-2.21
 
 REQS := $(ROOT)/requirements-dev.txt
-REQS_HASH := $(shell sha256sum $(REQS) | cut -c1-16)
+# Venvs are (re)installed when this key changes: the requirements' content and the leg pins.
+REQS_HASH := $(shell (cat $(REQS); echo $(foreach v,$(MATRIX),$(ANSIBLE_CORE_$(v)))) | sha256sum | cut -c1-16)
 STAMP_NAME := .kdebug-requirements-$(REQS_HASH)
 
 BUILD := $(ROOT)/build
@@ -71,7 +72,7 @@ help: ## List the targets
 .PHONY: venv link
 venv: $(VENV)/$(STAMP_NAME) link ## Create/update .venv (Python 3.11, ansible-core 2.19, all dev tools)
 
-$(VENV)/$(STAMP_NAME): $(REQS)
+$(VENV)/$(STAMP_NAME):
 	@echo "==> venv: $(VENV) from $(notdir $(REQS)) with $(PYTHON311)"
 	@start=$$(date +%s); \
 	$(PYTHON311) -m venv $(VENV); \
@@ -79,18 +80,14 @@ $(VENV)/$(STAMP_NAME): $(REQS)
 	rm -f $(VENV)/.kdebug-requirements-*; touch $@; \
 	echo "<== venv ready in $$(( $$(date +%s) - start ))s: $$($(VENV)/bin/ansible --version | awk 'NR==1')"
 
-# Kept (not intermediate): the stamps depend on it.
-.SECONDARY: $(addprefix $(BUILD)/requirements-core-,$(addsuffix .txt,$(MATRIX)))
 # Matrix legs: the lines of requirements-dev.txt tagged "matrix", ansible-core pinned per leg.
-$(BUILD)/requirements-core-%.txt: $(REQS)
-	@mkdir -p $(BUILD)
-	@grep -E '#[[:space:]]*matrix' $(REQS) | sed -E 's/[[:space:]]*#.*$$//; s/^ansible-core==.*/ansible-core==$(ANSIBLE_CORE_$*)/' > $@
-
-$(ROOT)/.venv-%/$(STAMP_NAME): $(BUILD)/requirements-core-%.txt
+$(ROOT)/.venv-%/$(STAMP_NAME):
 	@echo "==> venv: $(ROOT)/.venv-$* (ansible-core $(ANSIBLE_CORE_$*)) with $(PYTHON_$*)"
-	@start=$$(date +%s); \
+	@mkdir -p $(BUILD); req=$(BUILD)/requirements-core-$*.txt; \
+	grep -E '#[[:space:]]*matrix' $(REQS) | sed -E 's/[[:space:]]*#.*$$//; s/^ansible-core==.*/ansible-core==$(ANSIBLE_CORE_$*)/' > $$req; \
+	start=$$(date +%s); \
 	$(PYTHON_$*) -m venv $(ROOT)/.venv-$*; \
-	$(ROOT)/.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $<; \
+	$(ROOT)/.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $$req; \
 	rm -f $(ROOT)/.venv-$*/.kdebug-requirements-*; touch $@; \
 	echo "<== .venv-$* ready in $$(( $$(date +%s) - start ))s: $$($(ROOT)/.venv-$*/bin/ansible --version | awk 'NR==1')"
 
