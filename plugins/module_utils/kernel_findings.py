@@ -37,7 +37,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import RecordParser
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
-    CHUNK_SIZE, MAX_LINE, LogLine, is_dict_line, iter_lines, parse_line, to_text,
+    CHUNK_SIZE, MAX_LINE, LogLine, is_dict_line, iter_lines, parse_line, split_glued, to_text,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.locks import HeldLocksParser, parse_task_line
 
@@ -179,9 +179,9 @@ REPORT_FORMATS = (
          parts=((STACK, _CALL_TRACE),), skip=(r'schedule',)),
 
     # ---- hung tasks (kernel/hung_task.c:check_hung_task) --------------------------------
-    dict(name='hung_task', type='hung_task', keys=('blocked for more',),
+    dict(name='hung_task', type='hung_task', keys=('blocked for more', 'INFO: task '),
          start=r'INFO: task (?P<task>.+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds\.?',
-         loose=r'INFO: task .* blocked for more',
+         loose=r"INFO: task (?!.*(?:can't die|is blocked on))\S",
          title='INFO: task hung in {FUNC}', parts=((STACK, None),), extractor='hang', after='locks',
          hung=True),
     dict(name='task_cant_die', type='hung_task', keys=("can't die",),
@@ -245,7 +245,9 @@ REPORT_FORMATS = (
 
     # ---- sanitizers (mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c) ------------------
     dict(name='kasan', type='kasan', keys=('BUG: KASAN:',),
-         start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in (?P<hfunc>[^\s]+)| on address| at addr)?',
+         start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)'
+               r'| on address| at addr|\s*$)',
+         loose=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)',
          title='{kasan_title}', parts=((HEADER, None), (STACK, None)),
          skip=(r'^slab_', r'^kfree', r'^vunmap', r'^vfree', r'^kasan', r'^__kasan', r'^check_memory_region',
                r'^memcpy', r'^memmove', r'^memset', r'^__asan', r'^__hwasan', r'^___cache_free',
@@ -253,8 +255,9 @@ REPORT_FORMATS = (
          end=_SEPARATOR, after='end', max_lines=400, kasan=True),
     dict(name='kfence', type='kfence', keys=('BUG: KFENCE:',),
          start=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
-               r'(?: (?P<access>read|write))? in (?P<hfunc>\S+)',
-         loose=r'BUG: KFENCE:',
+               r'(?: (?P<access>read|write))? in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+         loose=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
+               r'(?: (?P<access>read|write))?',
          title='KFENCE: {kind}{access_sp} in {FUNC}', parts=((HEADER, None), (STACK, None)),
          skip=(r'^kfence', r'^__kfence', r'^kfree', r'^kmem_cache_free'), end=_SEPARATOR, after='end',
          max_lines=200),
@@ -263,7 +266,8 @@ REPORT_FORMATS = (
          title='KCSAN: {kind} in {what_funcs}', parts=(), end=_SEPARATOR, after='end', max_lines=200,
          func_optional=True),
     dict(name='kmsan', type='bug', keys=('BUG: KMSAN:',),
-         start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in (?P<hfunc>\S+)',
+         start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+         loose=r'BUG: KMSAN: (?P<kind>[a-z-]+)',
          title='KMSAN: {kind} in {FUNC}', parts=((HEADER, None), (STACK, None)),
          skip=(r'^kmsan', r'^__msan'), end=_SEPARATOR, after='end', max_lines=200),
     dict(name='ubsan', type='ubsan', keys=('UBSAN:',),
@@ -275,7 +279,8 @@ REPORT_FORMATS = (
     # ---- WARN() (kernel/panic.c:__warn; 3.10 warn_slowpath_common) -------------------------
     dict(name='warning', type='warning', keys=('WARNING:',),
          start=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+) )?'
-               r'(?P<hfunc>[A-Za-z_$][\w.$]*(?:\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)?)',
+               r'(?P<hfunc>[A-Za-z_$][\w.$]*\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+         loose=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+))?',
          title='WARNING in {FUNC}', parts=((HEADER, None), (RIP, None), (STACK, None)),
          skip=(r'^warn_slowpath', r'^__warn', r'^report_bug'), end=_END_TRACE, after='tail', tail=30,
          absorb=('hard_lockup',), absorb_window=4,
@@ -435,7 +440,7 @@ _CALL_TRACE_RE = re.compile(_CALL_TRACE)
 _REGS_RE = re.compile(r'^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|SS|CR\d|DR\d|'
                       r'Code|EFLAGS|ORIG_RAX|PKRU)\s*:')
 # a stack line cut mid-way: "[<ffffffff8120", " vfs_wri", " foo+0x1"
-_CUT_FRAME_RE = re.compile(r'^\s+(?:\?\s+)?(?:\[<?[0-9a-fA-F ]*$|\[<[^\]]*>\]\s*\S*$|[A-Za-z_][\w.]*(?:\+0x[0-9a-fA-F/x]*)?$)')
+_CUT_FRAME_RE = re.compile(r'^\s+(?:\?\s+)?(?:\[<?[0-9a-fA-F ]*$|\[<[^\]]*>\]\s*\S*$|[A-Za-z_][\w.]*(?:\+[0-9a-fA-Fx/]*)?$)')
 
 # syzkaller's title sanitation (pkg/report: dynamicTitleReplacement), for free text in titles
 _SANITIZE = (
@@ -1061,8 +1066,10 @@ class _Report(object):
             if rec is None:
                 return None
             func = rec.get('function')
+            # no blamable frame: the backtrace was cut (or holds allocator frames only)
             return self._finding('memory leak in %s' % title_func(func) if func else 'memory leak', func,
-                                 rec.get('corrupted') or corrupted, task=rec.get('comm'), pid=rec.get('pid'),
+                                 rec.get('corrupted') or corrupted or func is None,
+                                 task=rec.get('comm'), pid=rec.get('pid'),
                                  stack=rec.get('backtrace') or [],
                                  details=dict(size=rec.get('size'), address=rec.get('address'),
                                               kind=rec.get('kind'), crc=rec.get('crc'), age=rec.get('age'),
@@ -1175,6 +1182,8 @@ class FindingCollector(object):
         self.all_locks = None  # HeldLocksParser for "Showing all locks held in the system:"
         self.all_locks_key = None
         self.prev_kmsg = False
+        self.last_lineno = None
+        self._partial_next = False
 
     # -- input --------------------------------------------------------------------------
     def feed(self, line):
@@ -1184,11 +1193,15 @@ class FindingCollector(object):
                 text = to_text(line)
                 if self.prev_kmsg and is_dict_line(text):
                     return
-                if u'\r' in text.rstrip(u'\r\n'):
-                    for piece in [p for p in text.split(u'\r') if p]:
-                        self._feed(parse_line(piece, self.lines + 1))
-                    return
-                line = parse_line(text, self.lines + 1)
+                pieces = [p for p in text.split(u'\r') if p] if u'\r' in text.rstrip(u'\r\n') else [text]
+                parts = []
+                for piece in pieces:
+                    parts.extend(split_glued(parse_line(piece, self.lines + 1)))
+                if parts and self._partial_next and not text.endswith(u'\r'):
+                    parts[-1].partial = True
+                for part in parts:
+                    self._feed(part)
+                return
             self._feed(line)
         except Exception:  # pragma: no cover - defensive: never raise on input
             self.active = {}
@@ -1205,37 +1218,33 @@ class FindingCollector(object):
         self.notes.append(dict(note=line.text.strip()[:300], kind=kind, line=line.lineno, ts=line.ts,
                                wallclock=line.wallclock, count=1))
 
-    def _foreign(self, line, report):
-        """A line printed by user space in the middle of a report (serial console)."""
-        if line.kernel is False:
-            return True
-        if report is not None and report.origin != 'plain' and line.origin == 'plain':
-            return True
-        return False
-
     def _feed(self, line):
-        self.lines += 1
-        self.prev_kmsg = line.origin == 'kmsg'
+        if line.lineno is None or line.lineno != self.last_lineno:
+            self.lines += 1  # pieces of one physical line (CR, glued lines) count once
         if line.lineno is None:
             line.lineno = self.lines
+        self.last_lineno = line.lineno
+        self.prev_kmsg = line.origin == 'kmsg'
         text = line.text
         key = line.caller
         report = self.active.get(key)
         if line.kernel is False:
-            return
-        if report is not None and self._foreign(line, report):
-            return
+            return  # a user-space program's line in a syslog/journal file
+        # a line without the report's time stamp prefix: user space on a serial console
+        foreign = report is not None and report.origin != 'plain' and line.origin == 'plain'
         if text and PREFILTER_RE.search(text):
             note = match_note(text)
             if note is not None:
                 self._note(note, line)
             if _CUT_HERE_RE.search(text):
-                if report is not None and (report.phase != 'parts' or report.func_final):
+                if report is not None and not foreign and (report.phase != 'parts' or report.func_final):
                     self._close(key)
                 return
             hit = match_start(text)
             if hit is not None:
                 fmt, m, strict = hit
+                if line.partial:
+                    strict = False  # the header may go on after the end of the input
                 if report is not None and report.can_absorb(fmt):
                     report.absorb(fmt, m, line)
                     if report.done:
@@ -1256,7 +1265,11 @@ class FindingCollector(object):
                 self.all_locks.feed(text)
                 self.all_locks_key = key
                 return
+        if foreign:
+            return
         if report is not None:
+            if line.partial:
+                report.cut = True  # the input ends inside this line
             report.feed(line)
             if report.done:
                 self._close(key)
@@ -1384,7 +1397,9 @@ class FindingCollector(object):
             carry = buf[cut + 1:]
             self._scan_block(scanner, buf, cut + 1)
         if carry:
-            self._scan_block(scanner, carry + b'\n', len(carry) + 1)
+            self._partial_next = True
+            self._feed_bytes_line(carry)
+            self._partial_next = False
 
     def _feed_bytes_line(self, raw):
         if len(raw) > MAX_LINE * 4:

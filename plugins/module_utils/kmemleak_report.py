@@ -340,7 +340,7 @@ _FAST_HEADER_RE = re.compile(br'\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\
 _FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?$')
 _FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
 _FAST_HEX_RE = re.compile(br'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
-_CACHE_MAX = 4096
+_CACHE_MAX = 256
 _MAX_CARRY = 1 << 22
 
 
@@ -457,19 +457,22 @@ def _read_chunks(stream):
 
 
 def _fast_block(summary, fast, block, lineno):
-    parts = block.split(_SEP)
-    first = parts[0]
-    if first.strip():
-        parser = RecordParser()
-        _lines_into(summary, parser, first, lineno)
-        _close_into(summary, parser)
-    lineno += first.count(b'\n')
-    for part in parts[1:]:
-        if not fast.record(part, lineno):
-            parser = RecordParser()
-            _lines_into(summary, parser, _SEP + part, lineno)
-            _close_into(summary, parser)
-        lineno += part.count(b'\n')
+    """Records of ``block`` (records start at line starts); returns the next line number."""
+    parts = block.split(b'\n' + _SEP)
+    last = len(parts) - 1
+    for idx, part in enumerate(parts):
+        if idx == 0 and not part.startswith(_SEP):
+            if part.strip():  # text before the first record
+                parser = RecordParser()
+                _lines_into(summary, parser, part, lineno)
+                _close_into(summary, parser)
+        else:
+            body = part[len(_SEP):] if idx == 0 else part
+            if not fast.record(body, lineno):
+                parser = RecordParser()
+                _lines_into(summary, parser, _SEP + body, lineno)
+                _close_into(summary, parser)
+        lineno += part.count(b'\n') + (0 if idx == last else 1)
     return lineno
 
 

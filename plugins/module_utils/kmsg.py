@@ -85,13 +85,13 @@ class LogLine(object):
     """One kernel log line, prefixes parsed off.
 
     Attributes: raw, text, ts, wallclock, seq, level, origin, lineno, plus
-    caller (``'T123'``/``'C1'`` or None), facility, host, program and
+    caller (``'T123'``/``'C1'`` or None), facility, host, program,
     kernel (True: known kernel message, False: known user-space message,
-    None: cannot tell).
+    None: cannot tell) and partial (the input ended inside this line).
     """
 
     __slots__ = ('raw', 'text', 'ts', 'wallclock', 'seq', 'level', 'origin', 'lineno',
-                 'caller', 'facility', 'host', 'program', 'kernel')
+                 'caller', 'facility', 'host', 'program', 'kernel', 'partial')
 
     def __init__(self, raw, text, lineno=None, origin='plain', ts=None, wallclock=None,
                  seq=None, level=None, caller=None, facility=None, host=None,
@@ -109,6 +109,7 @@ class LogLine(object):
         self.host = host
         self.program = program
         self.kernel = kernel
+        self.partial = False  # last line of the input without its newline (cut mid-way?)
 
     def as_dict(self):
         return dict((k, getattr(self, k)) for k in self.__slots__)
@@ -301,6 +302,21 @@ def parse_line(raw, lineno=None):
         return LogLine(raw, u'', lineno)
 
 
+def split_glued(line):
+    """A kernel line glued behind a line cut mid-way on a serial console:
+    "[ 1.000000]  vfs_wri[ 2.000000] BUG: ..." -> [LogLine(" vfs_wri"), LogLine("BUG: ...")]."""
+    text = line.text
+    if line.ts is None or u'[' not in text:
+        return [line]
+    m = _EMBEDDED_TS_RE.search(text)
+    if not m:
+        return [line]
+    rest = parse_line(text[m.start():], line.lineno)
+    rest.raw = line.raw
+    line.text = text[:m.start()]
+    return [line] + split_glued(rest)
+
+
 def is_dict_line(text):
     """True for a /dev/kmsg dictionary continuation line (" SUBSYSTEM=pci")."""
     return bool(text) and text[0] == ' ' and _DICT_RE.match(text) is not None
@@ -350,7 +366,11 @@ def _iter_raw_file(stream):
             for part in _split_text(tail, carry_state):
                 yield part
     if carry_state[0]:
-        yield carry_state[0]
+        yield _Partial(carry_state[0])
+
+
+class _Partial(_text_type):
+    """The last line of an input that does not end with a newline."""
 
 
 def _iter_raw_text(text):
@@ -359,7 +379,8 @@ def _iter_raw_text(text):
     while start < n:
         end = text.find(u'\n', start)
         if end < 0:
-            end = n
+            yield _Partial(text[start:min(n, start + MAX_LINE)])
+            return
         yield text[start:min(end, start + MAX_LINE)]
         start = end + 1
 
@@ -409,18 +430,24 @@ def iter_lines(stream, start_lineno=1):
                 prev_kmsg = raw.origin == 'kmsg'
                 yield raw
                 continue
+            partial = isinstance(raw, _Partial)
             if u'\r' in raw:
                 pieces = [p for p in raw.split(u'\r') if p]
                 if not pieces:
                     pieces = [u'']
             else:
                 pieces = [raw]
+            out = []
             for piece in pieces:
                 if prev_kmsg and is_dict_line(piece):
                     continue
                 line = parse_line(piece, lineno)
-                line.raw = piece
+                line.raw = _text_type(piece)
                 prev_kmsg = line.origin == 'kmsg'
-                yield line
+                out.extend(split_glued(line))
+            if partial and out and not raw.endswith(u'\r'):
+                out[-1].partial = True
+            for part in out:
+                yield part
     except Exception:  # pragma: no cover - defensive
         return
