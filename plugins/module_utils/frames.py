@@ -243,10 +243,9 @@ def title_func(func):
 def _address_of(addrs):
     if not addrs:
         return None
-    m = re.search(r'\[<?\s*((?:0x)?[0-9a-fA-F]+|\(null\)|\(____ptrval____\))\s*>?\]', addrs)
-    if m:
-        return m.group(1)
-    return None
+    end = addrs.find(']')
+    value = addrs[1:end].strip('<> ') if end > 0 else ''
+    return value or None
 
 
 def strip_markers(text):
@@ -295,6 +294,8 @@ def _parse_frame(text):
         c = text[0]
     if not (c == '[' or c == '?' or c == '_' or c == '$' or c.isalpha() or c == '0' or c == '('):
         return None
+    if '0x' not in text and '[inline]' not in text and '(null)' not in text:
+        return None  # every frame form has an offset, an address or "[inline]"
     m = _SYM_FRAME_RE.match(text)
     if m:
         sym = m.group('sym')
@@ -354,16 +355,45 @@ def is_bottom(frame):
     return _BOTTOM_RE.match(frame.symbol or '') is not None or _BOTTOM_RE.match(frame.func or '') is not None
 
 
+class SkipMatcher(object):
+    """Matches function names never blamed. ``search(name)`` like a compiled regex, but the
+    patterns anchored at the start are tried only there, and answers are memoized (the same
+    frames come back in every report)."""
+
+    MAX_CACHE = 2048
+
+    def __init__(self, patterns):
+        anchored = []
+        floating = []
+        for p in patterns:
+            if p.startswith('^'):
+                anchored.append(p[1:])
+            else:
+                floating.append(p)
+        self.anchored = re.compile('(?:%s)' % '|'.join('(?:%s)' % p for p in anchored)) if anchored else None
+        self.floating = re.compile('|'.join('(?:%s)' % p for p in floating)) if floating else None
+        self.cache = {}
+
+    def search(self, name):
+        hit = self.cache.get(name)
+        if hit is None:
+            hit = bool((self.anchored is not None and self.anchored.match(name)) or
+                       (self.floating is not None and self.floating.search(name)))
+            if len(self.cache) >= self.MAX_CACHE:
+                self.cache.clear()
+            self.cache[name] = hit
+        return hit
+
+
 _SKIP_CACHE = {}
 
 
 def skip_regex(extra=(), common=True):
-    """Compiled regex matching function names never blamed (common list plus ``extra``)."""
+    """Matcher (``.search(name)``) of function names never blamed: the common list plus ``extra``."""
     key = (tuple(extra), common)
     r = _SKIP_CACHE.get(key)
     if r is None:
-        pats = (COMMON_SKIP if common else ()) + tuple(extra)
-        r = re.compile('|'.join('(?:%s)' % p for p in pats)) if pats else re.compile(r'(?!x)x')
+        r = SkipMatcher((COMMON_SKIP if common else ()) + tuple(extra))
         _SKIP_CACHE[key] = r
     return r
 
@@ -374,7 +404,9 @@ def usable_funcs(frames, skip=None):
         skip = skip_regex()
     out = []
     for f in frames:
-        if f is None or f.raw or not f.reliable or not f.func:
+        # inlined frames (decode_stacktrace.sh "[inline]" lines) repeat the location of the real
+        # frame that follows; like syzkaller, blame the real (out of line) function
+        if f is None or f.raw or not f.reliable or not f.func or f.inline:
             continue
         if skip.search(f.func):
             continue
@@ -403,7 +435,7 @@ def stall_extractor(frames, skip=None):
     prev = None
     first = None
     for f in frames:
-        if f is None or f.raw or not f.reliable or not f.func:
+        if f is None or f.raw or not f.reliable or not f.func or f.inline:
             continue
         func = f.func
         if _STALL_ANCHORS_RE.search(func):

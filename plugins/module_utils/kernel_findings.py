@@ -51,6 +51,7 @@ MAX_EXCERPT_CHARS = 8192
 MAX_NOTES = 100
 MAX_ACTIVE = 16          # reports being read at the same time (one per printing context)
 MAX_PENDING_HUNG = 64    # hung-task findings waiting for the all-locks block
+STALE_LINES = 300        # a report whose printing context printed nothing for this many lines is over
 
 # ---------------------------------------------------------------------------------------
 # part kinds (where FUNC comes from, in order)
@@ -66,6 +67,12 @@ _STACK_BACKTRACE = r'^\s*stack backtrace:'
 _END_TRACE = r'---\[ end trace'
 _SEPARATOR = r'^\s*={20,}\s*$'
 
+# what mm/oom_kill.c:dump_header, mm/show_mem.c and dump_tasks print between the stack and the kill
+_OOM_BODY = (r'^\s*(?:\[\s*\d+\]|\[\s*pid\s*\]|Mem-Info|Tasks state|oom-kill:|oom_reaper|Memory cgroup|'
+             r'(?:memory|swap|kmem|memory\+swap): usage|Node \d|lowmem_reserve|\d+ (?:total )?pages|'
+             r'(?:Free|Total) swap|Swap cache|active_anon|\w+:\d+|[\w ]+ \d+\s*$|\S+ cpuset=|.*\d+kB)')
+# the function in a report's first line: "func+0x1a/0x40" or, decoded, "func file.c:12 [inline]"
+_HFUNC = r'(?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|[\w.$]+ \S+:\d+ \[inline\])'
 _LOCKDEP_SKIP = ('process_one_work', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue',
                  '^flush_work$', '^__flush_work', '^start_flush_work')
 _STALL_SKIP = ('apic_timer_interrupt', 'rcu', 'hrtimer', '^tick_', 'watchdog', 'update_process_times',
@@ -90,146 +97,146 @@ _OOM_SKIP = ('oom', 'out_of_memory', 'alloc', 'page', 'mem_cgroup', 'memcg', 'ch
 # the report is corrupted), needs_frames (no finding at all without frames).
 REPORT_FORMATS = (
     # ---- lockdep (kernel/locking/lockdep.c; 3.10: "[ INFO: ... ]" headers) --------------
-    dict(name='lockdep_circular', type='lockdep', keys=('circular locking',),
+    dict(name='lockdep_circular', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): possible circular locking dependency detected',
          title='possible deadlock in {FUNC}',
          parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
          skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to acquire lock'),
-    dict(name='lockdep_recursive', type='lockdep', keys=('recursive locking',),
+    dict(name='lockdep_recursive', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): possible recursive locking detected',
          title='possible deadlock in {FUNC}',
          parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
          skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to acquire lock'),
-    dict(name='lockdep_irq_inversion', type='lockdep', keys=('lock inversion',),
+    dict(name='lockdep_irq_inversion', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): possible irq lock inversion dependency detected',
          title='possible deadlock in {FUNC}',
          parts=((AT, r'just changed the state of lock'), (STACK, _STACK_BACKTRACE)),
          skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) just changed the state of lock'),
-    dict(name='lockdep_safe_unsafe', type='lockdep', keys=('-unsafe lock order',),
+    dict(name='lockdep_safe_unsafe', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): (?P<irq>\w+)-safe -> \w+-unsafe lock order detected',
          title='possible deadlock in {FUNC}',
          parts=((AT, r'is trying to acquire'), (STACK, _STACK_BACKTRACE)),
          skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) \[HC.*is trying to acquire'),
-    dict(name='lockdep_inconsistent', type='lockdep', keys=('inconsistent lock state',),
+    dict(name='lockdep_inconsistent', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): inconsistent lock state',
          title='inconsistent lock state in {FUNC}',
          parts=((AT, r'\] takes:'), (STACK, _STACK_BACKTRACE)),
          skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) \[HC.*\] takes:'),
-    dict(name='lockdep_bad_unlock', type='lockdep', keys=('bad unlock balance',),
+    dict(name='lockdep_bad_unlock', type='lockdep', keys=('WARNING', 'BUG',),
          start=r'(?:WARNING|BUG): bad unlock balance detected',
          title='WARNING: bad unlock balance in {FUNC}',
          parts=((FRAME, r'is trying to release lock'), (STACK, _STACK_BACKTRACE)),
          task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to release lock'),
-    dict(name='lockdep_held_lock_freed', type='lockdep', keys=('held lock freed',),
+    dict(name='lockdep_held_lock_freed', type='lockdep', keys=('WARNING', 'BUG',),
          start=r'(?:WARNING|BUG): held lock freed',
          title='WARNING: held lock freed in {FUNC}',
          parts=((AT, r'is freeing memory'), (STACK, _STACK_BACKTRACE)),
          task=r'^(?P<task>.+)/(?P<pid>\d+) is freeing memory'),
-    dict(name='lockdep_return_to_user', type='lockdep', keys=('returning to user space',),
+    dict(name='lockdep_return_to_user', type='lockdep', keys=('WARNING', 'BUG',),
          start=r'(?:WARNING|BUG): lock held when returning to user space',
          title='WARNING: lock held when returning to user space in {FUNC}',
          parts=((AT, r'is leaving the kernel with locks still held'),), after='locks',
          task=r'^(?P<task>.+)/(?P<pid>\d+) is leaving the kernel'),
-    dict(name='lockdep_still_held', type='lockdep', keys=('still has locks held',),
+    dict(name='lockdep_still_held', type='lockdep', keys=('WARNING', 'BUG',),
          start=r'(?:WARNING|BUG): (?P<task>.+)/(?P<pid>\d+) still has locks held',
          title='WARNING: still has locks held in {FUNC}',
          parts=((AT, None), (STACK, _STACK_BACKTRACE))),
-    dict(name='lockdep_rcu_suspicious', type='lockdep', keys=('suspicious RCU usage',),
+    dict(name='lockdep_rcu_suspicious', type='lockdep', keys=('WARNING', 'INFO:',),
          start=r'(?:WARNING|INFO): suspicious RCU usage',
          title='WARNING: suspicious RCU usage in {FUNC}',
          parts=((STACK, _STACK_BACKTRACE),),
          skip=(r'^rcu_', r'_rcu_', r'^__rcu', r'rcu_dereference', r'^lockdep_rcu', r'^rcu_read_lock_held',
                r'kmem', r'slab')),
-    dict(name='lockdep_invalid_wait', type='lockdep', keys=('Invalid wait context',),
+    dict(name='lockdep_invalid_wait', type='lockdep', keys=('WARNING', 'BUG',),
          start=r'(?:WARNING|BUG): Invalid wait context',
          title='BUG: Invalid wait context in {FUNC}',
          parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE)),
          task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to lock'),
-    dict(name='lockdep_nested_not_taken', type='lockdep', keys=('Nested lock was not taken',),
+    dict(name='lockdep_nested_not_taken', type='lockdep', keys=('WARNING',),
          start=r'WARNING: Nested lock was not taken',
          title='WARNING: Nested lock was not taken in {FUNC}',
          parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE))),
-    dict(name='lockdep_non_static_key', type='lockdep', keys=('non-static key',),
+    dict(name='lockdep_non_static_key', type='lockdep', keys=('INFO:',),
          start=r'INFO: trying to register non-static key',
          title='INFO: trying to register non-static key in {FUNC}',
          parts=((STACK, None),), skip=(r'register_lock_class', r'lockdep_init_map', r'^__lock_acquire')),
-    dict(name='lockdep_limit', type='lockdep', keys=('too low!',),
+    dict(name='lockdep_limit', type='lockdep', keys=('BUG',),
          start=r'BUG: (?P<what>MAX_\w+) too low!',
          title='BUG: {what} too low!', parts=()),
-    dict(name='lockdep_invalid_subclass', type='lockdep', keys=('invalid subclass',),
+    dict(name='lockdep_invalid_subclass', type='lockdep', keys=('BUG',),
          start=r'BUG: looking up invalid subclass',
          title='BUG: looking up invalid subclass in {FUNC}', parts=((STACK, None),)),
-    dict(name='lockdep_key_unregistered', type='lockdep', keys=('has not been registered', 'not in .data'),
+    dict(name='lockdep_key_unregistered', type='lockdep', keys=('BUG',),
          start=r'BUG: key \S+ (?:has not been registered|not in \.data)',
          title='BUG: key not registered in {FUNC}', parts=((STACK, None),),
          skip=(r'lockdep_init_map', r'__lockdep_init_map', r'^lockdep_')),
 
     # ---- sleeping in atomic context (kernel/sched/core.c:__might_resched, __schedule_bug) ----
-    dict(name='atomic_sleep', type='atomic_sleep', keys=('sleeping function called',),
+    dict(name='atomic_sleep', type='atomic_sleep', keys=('BUG',),
          start=r'BUG: sleeping function called from invalid context',
          title='BUG: sleeping function called from invalid context in {FUNC}',
          parts=((STACK, _CALL_TRACE),),
          skip=(r'might_sleep', r'might_resched', r'might_fault', r'^__cond_resched', r'might_lock'),
          task=r'in_atomic\(\): \d+, irqs_disabled\(\): \d+,(?: non_block: \d+,)? pid: (?P<pid>\d+), '
               r'name: (?P<task>.+?)\s*$'),
-    dict(name='scheduling_while_atomic', type='atomic_sleep', keys=('scheduling while atomic',),
+    dict(name='scheduling_while_atomic', type='atomic_sleep', keys=('BUG',),
          start=r'BUG: scheduling while atomic: (?P<task>.+)/(?P<pid>\d+)/0x[0-9a-fA-F]+',
          loose=r'BUG: scheduling while atomic',
          title='BUG: scheduling while atomic in {FUNC}',
          parts=((STACK, _CALL_TRACE),), skip=(r'schedule',)),
 
     # ---- hung tasks (kernel/hung_task.c:check_hung_task) --------------------------------
-    dict(name='hung_task', type='hung_task', keys=('blocked for more', 'INFO: task '),
+    dict(name='hung_task', type='hung_task', keys=('INFO:',),
          start=r'INFO: task (?P<task>.+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds\.?',
          loose=r"INFO: task (?!.*(?:can't die|is blocked on))\S",
          title='INFO: task hung in {FUNC}', parts=((STACK, None),), extractor='hang', after='locks',
          hung=True),
-    dict(name='task_cant_die', type='hung_task', keys=("can't die",),
+    dict(name='task_cant_die', type='hung_task', keys=('INFO:',),
          start=r"INFO: task (?P<task>.+):(?P<pid>\d+) can't die for more than (?P<seconds>\d+) seconds",
          title="INFO: task can't die in {FUNC}", parts=((STACK, None),), extractor='hang', after='locks',
          hung=True),
 
     # ---- lockups and stalls (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h) --
-    dict(name='soft_lockup', type='soft_lockup', keys=('soft lockup',),
+    dict(name='soft_lockup', type='soft_lockup', keys=('BUG',),
          start=r'BUG: soft lockup - CPU#(?P<cpu>\d+) stuck for (?P<seconds>\d+)s! \[(?P<task>.+):(?P<pid>\d+)\]',
          loose=r'BUG: soft lockup',
          title='BUG: soft lockup in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
          skip=_STALL_SKIP, skip_irq=True),
-    dict(name='hard_lockup', type='hard_lockup', keys=('hard LOCKUP',),
+    dict(name='hard_lockup', type='hard_lockup', keys=('LOCKUP',),
          start=r'(?<!not syncing: )Watchdog detected hard LOCKUP on cpu (?P<cpu>\d+)',
          title='BUG: hard lockup in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
          skip=_STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4),
-    dict(name='rcu_stall_self', type='rcu_stall', keys=('self-detected stall',),
+    dict(name='rcu_stall_self', type='rcu_stall', keys=('INFO:',),
          start=r'INFO: (?P<flavor>rcu_\w+|rcu) self-detected stall',
          title='INFO: rcu detected stall in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
          skip=_STALL_SKIP, skip_irq=True, after='tail', tail=20),
-    dict(name='rcu_stall', type='rcu_stall', keys=('detected stall', 'detected expedited stall'),
+    dict(name='rcu_stall', type='rcu_stall', keys=('INFO:',),
          start=r'INFO: (?P<flavor>rcu_\w+|rcu) detected (?:expedited )?stalls?',
          title='INFO: rcu detected stall in {FUNC}', parts=((RIP, None), (STACK, None)),
          gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)',
          extractor='stall', skip=_STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
 
     # ---- OOM killer (mm/oom_kill.c) -------------------------------------------------------
-    dict(name='oom_header', type='oom_kill', keys=('invoked oom-killer',),
+    dict(name='oom_header', type='oom_kill', keys=('oom-killer',),
          start=r'(?P<invoker>\S.*?) invoked oom-killer: gfp_mask=(?P<gfp_mask>0x[0-9a-fA-F]+)(?:\([^)]*\))?,'
                r'(?: nodemask=\S+,)? order=(?P<order>-?\d+), oom_score_adj=(?P<oom_score_adj>-?\d+)',
          loose=r'invoked oom-killer',
          title='{oom_title}', parts=((STACK, None),), skip=_OOM_SKIP, after='end', oom=True,
          absorb=('oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable'), max_lines=200000,
-         require=('victim',), func_optional=True),
-    dict(name='oom_victim', type='oom_kill', keys=('Killed process',),
+         require=('victim',), func_optional=True, patience=400, body=_OOM_BODY),
+    dict(name='oom_victim', type='oom_kill', keys=('of memory',),
          start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
                r'Killed process (?P<pid>\d+) \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
          title='{oom_title}', parts=(), oom=True, require=('victim',), func_optional=True),
-    dict(name='oom_kill_old', type='oom_kill', keys=('Kill process', 'kill process'),
+    dict(name='oom_kill_old', type='oom_kill', keys=('of memory',),
          start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
                r'[Kk]ill process (?P<pid>\d+) \((?P<task>.*?)\) score (?P<score>\d+)',
          title='{oom_title}', parts=(), after='end', oom=True, absorb=('oom_killed_old',),
          require=('victim',), func_optional=True, max_lines=50),
-    dict(name='oom_killed_old', type='oom_kill', keys=('Killed process',),
+    dict(name='oom_killed_old', type='oom_kill', keys=('illed process',),
          start=r'^Killed process (?P<pid>\d+)(?:, UID \d+,)? \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
          title='{oom_title}', parts=(), oom=True, require=('victim',), func_optional=True),
-    dict(name='oom_no_killable', type='oom_kill', keys=('no killable processes',),
+    dict(name='oom_no_killable', type='oom_kill', keys=('of memory',),
          start=r'Out of memory and no killable processes',
          title='Out of memory and no killable processes', parts=(), oom=True, func_optional=True),
 
@@ -237,39 +244,40 @@ REPORT_FORMATS = (
     dict(name='kmemleak_record', type='memory_leak', keys=('unreferenced object',),
          start=r'unreferenced object\s+(?:\((?:percpu|phys)\)\s+)?0x[0-9a-fA-F]+\s+\(size',
          title='memory leak in {FUNC}', parts=(), kmemleak=True, after='end', max_lines=200),
-    dict(name='kmemleak_new_leaks', type='memory_leak', keys=('new suspected memory leak',),
+    dict(name='kmemleak_new_leaks', type='memory_leak', keys=('memory leak',),
          start=r'(?P<leaks>\d+) new suspected memory leaks?',
          title='kmemleak: new suspected memory leaks', parts=(), func_optional=True),
-    dict(name='syzkaller_memory_leak', type=None, keys=('BUG: memory leak',),
+    dict(name='syzkaller_memory_leak', type=None, keys=('BUG',),
          start=r'^BUG: memory leak\s*$', parts=()),
 
     # ---- sanitizers (mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c) ------------------
-    dict(name='kasan', type='kasan', keys=('BUG: KASAN:',),
-         start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)'
-               r'| on address| at addr|\s*$)',
+    dict(name='kasan', type='kasan', keys=('BUG',),
+         start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in ' + _HFUNC + r'| on address| at addr|\s*$)',
          loose=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)',
          title='{kasan_title}', parts=((HEADER, None), (STACK, None)),
          skip=(r'^slab_', r'^kfree', r'^vunmap', r'^vfree', r'^kasan', r'^__kasan', r'^check_memory_region',
                r'^memcpy', r'^memmove', r'^memset', r'^__asan', r'^__hwasan', r'^___cache_free',
                r'^__cache_free', r'^cache_free'),
-         end=_SEPARATOR, after='end', max_lines=400, kasan=True),
-    dict(name='kfence', type='kfence', keys=('BUG: KFENCE:',),
+         end=_SEPARATOR, after='end', max_lines=400, kasan=True, patience=120, absorb=('kasan',),
+         absorb_window=2),
+    dict(name='kfence', type='kfence', keys=('BUG',),
          start=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
-               r'(?: (?P<access>read|write))? in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+               r'(?: (?P<access>read|write))? in ' + _HFUNC,
          loose=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
                r'(?: (?P<access>read|write))?',
          title='KFENCE: {kind}{access_sp} in {FUNC}', parts=((HEADER, None), (STACK, None)),
          skip=(r'^kfence', r'^__kfence', r'^kfree', r'^kmem_cache_free'), end=_SEPARATOR, after='end',
-         max_lines=200),
-    dict(name='kcsan', type='bug', keys=('BUG: KCSAN:',),
+         max_lines=200, absorb=('kfence',), absorb_window=2),
+    dict(name='kcsan', type='bug', keys=('BUG',),
          start=r'BUG: KCSAN: (?P<kind>[a-z-]+) in (?P<what>.+)$',
          title='KCSAN: {kind} in {what_funcs}', parts=(), end=_SEPARATOR, after='end', max_lines=200,
          func_optional=True),
-    dict(name='kmsan', type='bug', keys=('BUG: KMSAN:',),
-         start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in (?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+    dict(name='kmsan', type='bug', keys=('BUG',),
+         start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in ' + _HFUNC,
          loose=r'BUG: KMSAN: (?P<kind>[a-z-]+)',
          title='KMSAN: {kind} in {FUNC}', parts=((HEADER, None), (STACK, None)),
-         skip=(r'^kmsan', r'^__msan'), end=_SEPARATOR, after='end', max_lines=200),
+         skip=(r'^kmsan', r'^__msan'), end=_SEPARATOR, after='end', max_lines=200, absorb=('kmsan',),
+         absorb_window=2),
     dict(name='ubsan', type='ubsan', keys=('UBSAN:',),
          start=r'UBSAN: (?P<kind>[A-Za-z][\w -]*?) in (?P<src>\S+)',
          title='UBSAN: {kind} in {FUNC}', parts=((STACK, None),),
@@ -277,7 +285,7 @@ REPORT_FORMATS = (
          after='end', max_lines=200),
 
     # ---- WARN() (kernel/panic.c:__warn; 3.10 warn_slowpath_common) -------------------------
-    dict(name='warning', type='warning', keys=('WARNING:',),
+    dict(name='warning', type='warning', keys=('WARNING',),
          start=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+) )?'
                r'(?P<hfunc>[A-Za-z_$][\w.$]*\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
          loose=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+))?',
@@ -285,6 +293,7 @@ REPORT_FORMATS = (
          skip=(r'^warn_slowpath', r'^__warn', r'^report_bug'), end=_END_TRACE, after='tail', tail=30,
          absorb=('hard_lockup',), absorb_window=4,
          variants=(
+             (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
              (r'lib/refcount\.c', 'WARNING: refcount bug in {FUNC}', (r'refcount',)),
              (r'kernel/locking/lockdep\.c', 'WARNING: locking bug in {FUNC}', (r'^lock_', r'^__lock_', r'lockdep')),
              (r'lib/debugobjects\.c', 'WARNING: ODEBUG bug in {FUNC}', (r'debug_object', r'debug_print_object',
@@ -293,33 +302,35 @@ REPORT_FORMATS = (
              (r'mm/usercopy\.c', 'WARNING: bad usercopy in {FUNC}', (r'usercopy', r'check_object_size',
                                                                       r'^copy_', r'^_copy_')),
              (r'kernel/watchdog(?:_hld)?\.c', 'BUG: hard lockup in {FUNC}', ()),
+             (r'^mm/.*\.c .*\bk?.?malloc', 'WARNING: kmalloc bug in {FUNC}', (r'malloc', r'^__alloc_pages',
+                                                                           r'^alloc_pages', r'^warn_alloc')),
          )),
-    dict(name='page_alloc_failure', type='warning', keys=('page allocation failure',),
+    dict(name='page_alloc_failure', type='warning', keys=('allocation failure',),
          start=r'(?:(?P<task>\S.*?): )?page allocation failure: order:(?P<order>\d+)',
          title='page allocation failure: order:{order} in {FUNC}', parts=((STACK, None),),
          skip=_OOM_SKIP + (r'warn_alloc',), after='tail', tail=5),
-    dict(name='ignored_warning', type=None, keys=('WARNING: kernel stack',),
+    dict(name='ignored_warning', type=None, keys=('WARNING',),
          start=r'WARNING: kernel stack (?:regs|frame pointer) at', parts=()),
 
     # ---- oopses (arch/x86/mm/fault.c, arch/x86/kernel/traps.c, lib/bug.c) -----------------
-    dict(name='null_deref', type='bug', keys=('NULL pointer dereference',),
+    dict(name='null_deref', type='bug', keys=('BUG',),
          start=r'BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference,? address)',
          title='BUG: unable to handle kernel NULL pointer dereference in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode')),
-    dict(name='paging_request', type='bug', keys=('unable to handle',),
+    dict(name='paging_request', type='bug', keys=('BUG',),
          start=r'BUG: unable to handle (?:kernel paging request|page fault for address)',
          title='BUG: unable to handle kernel paging request in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode')),
-    dict(name='unable_to_handle_cut', type='bug', keys=('unable to handle',),
+    dict(name='unable_to_handle_cut', type='bug', keys=('BUG',),
          start=r'BUG: unable to handle kernel', title='BUG: unable to handle kernel', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode'), corrupted=True,
          func_optional=True),
-    dict(name='arm_unable_to_handle', type='bug', keys=('Unable to handle kernel',),
+    dict(name='arm_unable_to_handle', type='bug', keys=('Unable to handle',),
          start=r'Unable to handle kernel (?P<what>NULL pointer dereference|paging request|execute from non-executable '
                r'memory|write to read-only memory|access to user memory \w+ \w+|read from unreadable memory)',
          title='Unable to handle kernel {what} in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='kernel_bug', type='bug', keys=('kernel BUG at', 'Kernel BUG at'),
+    dict(name='kernel_bug', type='bug', keys=('BUG',),
          start=r'[Kk]ernel BUG at (?P<src>[^\s!:]+)(?::(?P<srcline>\d+))?',
          title='kernel BUG in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode'),
@@ -330,7 +341,7 @@ REPORT_FORMATS = (
              (r'mm/usercopy\.c', 'BUG: bad usercopy in {FUNC}', (r'usercopy', r'check_object_size', r'^copy_',
                                                                   r'^_copy_')),
          )),
-    dict(name='gpf', type='bug', keys=('general protection fault',),
+    dict(name='gpf', type='bug', keys=('general protection',),
          start=r'general protection fault(?:, (?:probably for non-canonical address|maybe for address) '
                r'0x[0-9a-fA-F]+)?: [0-9a-fA-F]{4}',
          loose=r'general protection fault',
@@ -353,50 +364,50 @@ REPORT_FORMATS = (
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
 
     # ---- other BUG: reports ------------------------------------------------------------------
-    dict(name='spinlock_bug', type='bug', keys=('BUG: spinlock', 'BUG: rwlock'),
+    dict(name='spinlock_bug', type='bug', keys=('BUG',),
          start=r'BUG: (?P<kind>spinlock|rwlock) (?P<what>lockup suspected|already unlocked|recursion|cpu recursion|'
                r'bad magic|wrong owner|wrong CPU|trylock failure on UP)',
          title='BUG: {kind} {what} in {FUNC}', parts=((STACK, None),),
          skip=(r'spin_', r'_lock', r'_unlock', r'^do_raw_', r'^spin_', r'^rwlock_', r'^__spin')),
-    dict(name='preemptible', type='bug', keys=('in preemptible',),
+    dict(name='preemptible', type='bug', keys=('BUG',),
          start=r'BUG: using (?P<what>[\w_]+\(\)) in preemptible',
          title='BUG: using {what} in preemptible code in {FUNC}', parts=((STACK, None),),
          skip=(r'dump_stack', r'preempt', r'processor_id', r'this_cpu_', r'check_preemption_disabled',
                r'^debug_smp')),
-    dict(name='bad_page', type='bug', keys=('BUG: Bad page',),
+    dict(name='bad_page', type='bug', keys=('BUG',),
          start=r'BUG: Bad page (?P<what>state|map|cache)', title='BUG: Bad page {what} in {FUNC}',
          parts=((STACK, None),),
          skip=(r'bad_page', r'free_page', r'free_pcp', r'^__free_', r'free_unref', r'release_pages', r'put_page',
                r'folio_put', r'^free_', r'check_new_page', r'page_', r'^__page', r'print_bad_pte', r'zap_',
                r'unmap_', r'^vm_normal_page', r'^__folio', r'^folio_', r'^mmput', r'^exit_mmap', r'^__mmput')),
-    dict(name='bad_rss', type='bug', keys=('Bad rss-counter',),
+    dict(name='bad_rss', type='bug', keys=('BUG',),
          start=r'BUG: Bad rss-counter state', title='BUG: Bad rss-counter state', parts=(), func_optional=True),
-    dict(name='nonzero_on_freeing_mm', type='bug', keys=('on freeing mm',),
+    dict(name='nonzero_on_freeing_mm', type='bug', keys=('BUG',),
          start=r'BUG: non-zero (?P<what>\w+) on freeing mm', title='BUG: non-zero {what} on freeing mm',
          parts=(), func_optional=True),
-    dict(name='workqueue_lockup', type='bug', keys=('workqueue lockup',),
+    dict(name='workqueue_lockup', type='bug', keys=('BUG',),
          start=r'BUG: workqueue lockup', title='BUG: workqueue lockup', parts=(), func_optional=True,
          after='tail', tail=40),
-    dict(name='workqueue_leaked', type='bug', keys=('workqueue leaked',),
+    dict(name='workqueue_leaked', type='bug', keys=('BUG',),
          start=r'BUG: workqueue leaked lock or atomic',
          title='BUG: workqueue leaked lock or atomic in {FUNC}',
          parts=((LINE, r'last function: (?P<func>[A-Za-z_][\w.]*)'),), after='tail', tail=20),
-    dict(name='stack_guard', type='bug', keys=('stack guard page',),
+    dict(name='stack_guard', type='bug', keys=('BUG',),
          start=r'BUG: (?:TASK )?stack guard page was hit', title='BUG: stack guard page was hit in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='dentry_in_use', type='bug', keys=('still in use',),
+    dict(name='dentry_in_use', type='bug', keys=('BUG',),
          start=r'BUG: Dentry \S+ still in use', title='BUG: Dentry still in use', parts=(),
          func_optional=True),
-    dict(name='slub_bug', type='bug', keys=('BUG ',),
+    dict(name='slub_bug', type='bug', keys=('BUG',),
          start=r'^BUG (?P<slab>[\w:-]+) \((?:Not tainted|Tainted:[^)]*)\): (?P<what>.+)$',
          title='BUG: {slab}: {what}', parts=((STACK, None),), func_optional=True, sanitize=True,
          after='tail', tail=20),
-    dict(name='bug_generic', type='bug', keys=('BUG:',),
+    dict(name='bug_generic', type='bug', keys=('BUG',),
          start=r'BUG: (?P<msg>\S.*)$', title='BUG: {msg} in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=20, needs_frames=True, sanitize=True),
 
     # ---- panic (kernel/panic.c:panic) -----------------------------------------------------
-    dict(name='panic', type='panic', keys=('Kernel panic - not syncing',),
+    dict(name='panic', type='panic', keys=('Kernel panic',),
          start=r'(?<!end )Kernel panic - not syncing: ?(?P<msg>.*)$',
          title='{panic_title}', parts=((STACK, None),), end=r'---\[ end Kernel panic', after='finish',
          func_optional=True),
@@ -404,21 +415,19 @@ REPORT_FORMATS = (
 
 # State notes: (kind, regex, keys)
 NOTE_FORMATS = (
-    ('lockdep_off', r'INFO: lockdep is turned off', ('lockdep is turned off',)),
+    ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',)),
     ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',)),
-    ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock debugging',)),
-    ('debug_locks_off', r'debug_locks (?:turned )?off|DEBUG_LOCKS_WARN_ON\(', ('debug_locks', 'DEBUG_LOCKS_WARN_ON')),
-    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('memory leak detector disabled',)),
-    ('kmemleak_alloc_failed', r'Cannot allocate a kmemleak_object structure', ('kmemleak_object',)),
-    ('kmemleak_scan_thread_ended', r'kmemleak: Automatic memory scanning thread ended',
-     ('scanning thread ended',)),
-    ('kmemleak_pool_empty', r'kmemleak: Memory pool empty', ('Memory pool empty',)),
-    ('kmemleak_early_log_exceeded', r'kmemleak: Early log buffer exceeded', ('Early log buffer exceeded',)),
-    ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('without freeing internal',)),
-    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('memory leak detector initiali',)),
-    ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started',
-     ('scanning thread started',)),
-    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports are suppressed',)),
+    ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock',)),
+    ('debug_locks_off', r'debug_locks (?:turned )?off|DEBUG_LOCKS_WARN_ON\(', ('debug_locks', 'DEBUG_LOCKS')),
+    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('memory leak',)),
+    ('kmemleak_alloc_failed', r'Cannot allocate a kmemleak_object structure', ('emleak',)),
+    ('kmemleak_scan_thread_ended', r'kmemleak: Automatic memory scanning thread ended', ('emleak',)),
+    ('kmemleak_pool_empty', r'kmemleak: Memory pool empty', ('emleak',)),
+    ('kmemleak_early_log_exceeded', r'kmemleak: Early log buffer exceeded', ('emleak',)),
+    ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('emleak',)),
+    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('memory leak',)),
+    ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started', ('emleak',)),
+    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports',)),
 )
 
 # lines that close the report of their printing context when it is complete
@@ -517,7 +526,8 @@ class _Format(object):
         self.require = tuple(spec.get('require', ()))
         self.needs_frames = spec.get('needs_frames', False)
         self.max_lines = spec.get('max_lines', 1000)
-        self.func_optional = spec.get('func_optional', False) or '{FUNC}' not in self.title
+        self.func_optional = spec.get('func_optional', False) or (
+            '{FUNC}' not in self.title and self.title != '{kasan_title}')
         self.corrupted = spec.get('corrupted', False)
         self.sanitize = spec.get('sanitize', False)
         self.kmemleak = spec.get('kmemleak', False)
@@ -526,6 +536,9 @@ class _Format(object):
         self.hung = spec.get('hung', False)
         self.other_cpu = spec.get('other_cpu', False)
         self.gate = re.compile(spec['gate']) if spec.get('gate') else None
+        # lines in a row that add nothing to the report before it is given up
+        self.patience = spec.get('patience', 60)
+        self.body = re.compile(spec['body']) if spec.get('body') else None
         self.variants = tuple((re.compile(v[0]), v[1], skip_regex(self.skip_extra + tuple(v[2])))
                               for v in spec.get('variants', ()))
 
@@ -545,7 +558,7 @@ for _f in FORMATS:
 for _n in _NOTES:
     _ALL_KEYS.extend(_n[2])
 _ALL_KEYS.append('cut here')
-_ALL_KEYS.append('Showing all locks held')
+_ALL_KEYS.append('Showing all locks')
 #: prefilter: a line that matches none of these cannot start a report or be a note
 PREFILTER_KEYS = tuple(sorted(set(_ALL_KEYS)))
 PREFILTER_RE = _keys_regex(PREFILTER_KEYS)
@@ -632,6 +645,9 @@ class _Report(object):
         self.absorbed = False
         self.record = None
         self.gated = fmt.gate is not None
+        self.quiet = 0
+        self.touched = False
+        self.last_line = 0
         self._setup()
 
     # -- setup per family ----------------------------------------------------------------
@@ -639,7 +655,7 @@ class _Report(object):
         fmt = self.fmt
         g = self.groups
         if fmt.variants:
-            src = g.get('src') or ''
+            src = '%s %s' % (g.get('src') or '', g.get('hfunc') or '')
             for regex, title, skip in fmt.variants:
                 if regex.search(src):
                     self.title_tpl = title
@@ -738,6 +754,12 @@ class _Report(object):
         self.nlines += 1
         g = dict((k, v) for k, v in m.groupdict().items() if v is not None)
         g['_text'] = line.text
+        if fmt is self.fmt and g.get('hfunc'):
+            # the header again, for the out-of-line function (decode_stacktrace.sh)
+            f = parse_frame(g['hfunc'])
+            if f is not None:
+                self._cand(f)
+            return
         if fmt.name == 'hard_lockup':
             self._become(fmt)
             if 'cpu' in g:
@@ -766,7 +788,7 @@ class _Report(object):
         if len(self.cands) < MAX_FRAMES * 2:
             self.cands.append(f)
         if self.func is None and self.fmt.extractor is None:
-            if not (f.raw or not f.reliable or not f.func) and not self.skip.search(f.func):
+            if not (f.raw or not f.reliable or not f.func or f.inline) and not self.skip.search(f.func):
                 self.func = f.func
                 self.func_final = True
 
@@ -787,7 +809,21 @@ class _Report(object):
         if fmt.end is not None and fmt.end.search(text) and self.nlines > 1:
             self.done = True
             return
+        self.touched = False
+        self._feed_line(text)
+        if self.touched or not text.strip() or (fmt.body is not None and fmt.body.match(text)) or \
+                (('0x' in text or '[inline]' in text) and parse_frame(text) is not None):
+            self.quiet = 0
+        else:
+            self.quiet += 1
+            if self.quiet > fmt.patience:
+                self.done = True  # nothing more of this report: it was cut or it is over
+
+    def _feed_line(self, text):
+        fmt = self.fmt
         consumed_lock = self.locks.feed(text)
+        if consumed_lock:
+            self.touched = True
         if self.task is None:
             m = _CPU_LINE_RE.search(text)
             if m:
@@ -833,6 +869,7 @@ class _Report(object):
             m = fmt.gate.search(text)
             if m and self._other_cpu(m):
                 self.gated = False
+                self.touched = True
             return
         if self.phase == 'parts':
             self._parts(text)
@@ -872,6 +909,7 @@ class _Report(object):
         while i < n:
             r = self._try_part(i, text)
             if r is not None:
+                self.touched = True
                 return
             i += 1
         # no part took the line; an unfinished stack of the current part ends here
@@ -931,6 +969,8 @@ class _Report(object):
             if f is None:
                 return None
             self._jump(i)
+            if f.inline:
+                return True  # decode_stacktrace.sh: the real acquire site follows on the next line
             self._cand(f)
             self._advance(i)
             return True
@@ -939,6 +979,8 @@ class _Report(object):
             if f is None:
                 return None
             self._jump(i)
+            if f.inline:
+                return True
             self._cand(f)
             self._advance(i)
             return True
@@ -1091,8 +1133,8 @@ class _Report(object):
                 corrupted = True
         if fmt.kasan:
             kind = self.details.get('kind', '')
-            if 'access' not in self.details and 'free' not in kind:
-                corrupted = True
+            if 'access' not in self.details and not kind.startswith(('double-free', 'invalid-free')):
+                corrupted = True  # the "Read of size N at addr" line is missing
         title = self._title(func)
         if title is None:
             return None
@@ -1227,7 +1269,12 @@ class FindingCollector(object):
         self.prev_kmsg = line.origin == 'kmsg'
         text = line.text
         key = line.caller
-        report = self.active.get(key)
+        active = self.active
+        if active and (len(active) > 1 or key not in active):
+            self._close_stale(key)
+        report = active.get(key)
+        if report is not None:
+            report.last_line = self.lines
         if line.kernel is False:
             return  # a user-space program's line in a syslog/journal file
         # a line without the report's time stamp prefix: user space on a serial console
@@ -1258,7 +1305,7 @@ class FindingCollector(object):
                     return
                 self._start(fmt, m, strict, line, key)
                 return
-            if 'Showing all locks held' in text:
+            if 'Showing all locks held in the system' in text:
                 if report is not None:
                     self._close(key, interrupted=True)
                 self.all_locks = HeldLocksParser()
@@ -1280,8 +1327,14 @@ class FindingCollector(object):
             elif not self.all_locks.all_locks:
                 self._end_all_locks()
 
+    def _close_stale(self, key):
+        for other in list(self.active):
+            if other != key and self.lines - self.active[other].last_line > STALE_LINES:
+                self._close(other, interrupted=True)
+
     def _start(self, fmt, m, strict, line, key):
         report = _Report(fmt, m, strict, line)
+        report.last_line = self.lines
         if report.done:
             self._record(report.finish())
             return
@@ -1430,45 +1483,49 @@ class FindingCollector(object):
             pos = nl + 1
 
 
-class _Scanner(object):
-    """Finds the next line that may start a report, with bytes.find per keyword."""
+def _scanner_needles():
+    """The prefilter keywords, without those containing another one (found by it anyway)."""
+    keys = set(PREFILTER_KEYS)
+    return tuple(sorted((k.encode('utf-8') for k in keys if not any(o != k and o in k for o in keys)),
+                        key=lambda n: (-len(n), n)))
 
-    NEEDLES = None
+
+class _Scanner(object):
+    """Finds the next place that may start a report, with bytes.find per needle (C speed)."""
+
+    NEEDLES = _scanner_needles()
 
     def __init__(self):
-        if _Scanner.NEEDLES is None:
-            needles = set()
-            for key in PREFILTER_KEYS:
-                needles.add(key.encode('utf-8'))
-            # drop needles that contain another needle (the shorter one finds them too)
-            reduced = [n for n in needles if not any(o != n and o in n for o in needles)]
-            _Scanner.NEEDLES = tuple(sorted(reduced, key=len))
         self.buf = b''
         self.end = 0
-        self.next = {}
+        self.next = []
 
     def reset(self, buf, end):
         self.buf = buf
         self.end = end
-        self.next = {}
+        nxt = []
         for n in self.NEEDLES:
-            self.next[n] = buf.find(n, 0, end)
+            p = buf.find(n, 0, end)
+            if p >= 0:
+                nxt.append([p, n])
+        self.next = nxt
 
     def next_hit(self, pos):
         best = -1
         buf = self.buf
         end = self.end
-        nxt = self.next
-        for n, p in list(nxt.items()):
-            if p < 0:
-                continue
+        alive = []
+        for item in self.next:
+            p = item[0]
             if p < pos:
-                p = buf.find(n, pos, end)
-                nxt[n] = p
+                p = buf.find(item[1], pos, end)
                 if p < 0:
                     continue
+                item[0] = p
+            alive.append(item)
             if best < 0 or p < best:
                 best = p
+        self.next = alive
         return best
 
 

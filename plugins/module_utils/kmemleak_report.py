@@ -290,6 +290,43 @@ class Summary(object):
         if comm is not None and len(f['comm']) < MAX_LIST:
             f['comm'].add(comm)
 
+    def ignored_texts(self, texts):
+        for regex in self.ignore:
+            for text in texts:
+                if text and regex.search(text):
+                    return True
+        return False
+
+    def add_fast(self, sig, size, comm, corrupted, ignored, make_record):
+        """Count one record of a known call site; make_record() builds the example if needed."""
+        self.records += 1
+        if corrupted:
+            self.corrupted += 1
+        if ignored or (self.ignore and self.ignored_texts((comm,))):
+            self.ignored += 1
+            return
+        f = self.findings.get(sig)
+        if f is None:
+            if len(self.findings) >= self.max_findings:
+                self.truncated = True
+                return
+            rec = make_record()
+            func = rec.get('function')
+            f = dict(title='memory leak in %s' % func if func else 'memory leak',
+                     function=func, count=0, bytes=0, sizes=set(), comm=set(),
+                     backtrace=list(rec.get('backtrace') or []), signature=sig,
+                     example=_public(rec))
+            self.findings[sig] = f
+            self.order.append(sig)
+        f['count'] += 1
+        f['bytes'] += size
+        sizes = f['sizes']
+        if size not in sizes and len(sizes) < MAX_LIST:
+            sizes.add(size)
+        comms = f['comm']
+        if comm not in comms and len(comms) < MAX_LIST:
+            comms.add(comm)
+
     def result(self):
         findings = []
         for sig in self.order:
@@ -339,8 +376,9 @@ _FAST_HEADER_RE = re.compile(br'\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\
                              br'(?:\s*\((percpu|phys)\))?\s*:[ \t]*\r?$')
 _FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?$')
 _FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
-_FAST_HEX_RE = re.compile(br'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
-_CACHE_MAX = 256
+_FAST_HEX_BLOCK_RE = re.compile(br'  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*(?:[0-9a-fA-F]{2}(?: |(?=\r?\n)))'
+                                br'{1,32}[^\n]*\n)*\Z')
+_CACHE_MAX = 1024
 _MAX_CARRY = 1 << 22
 
 
@@ -372,53 +410,64 @@ class _FastParser(object):
             if _FRAMEISH_RE.match(text):
                 corrupted = True
             ended = True
-        hit = ([f.normalized() for f in frames], guilty_frame(frames, KMEMLEAK_SKIP_RE),
-               corrupted or not frames,
-               [f.site() for f in frames if not (f.raw and f.address == '0xffffffffffffffff')])
+        backtrace = [f.normalized() for f in frames]
+        function = guilty_frame(frames, KMEMLEAK_SKIP_RE)
+        sites = [f.site() for f in frames if not (f.raw and f.address == '0xffffffffffffffff')]
+        summary = self.summary
+        ignored = bool(summary.ignore) and summary.ignored_texts(backtrace + [function])
+        hit = (backtrace, function, corrupted or not frames, signature_of(sites), ignored)
         if len(self.cache) >= _CACHE_MAX:
-            self.cache.clear()
+            # drop the oldest quarter (dicts keep insertion order on 3.7+; any order is fine on 2.7)
+            for old in list(self.cache)[:_CACHE_MAX // 4]:
+                del self.cache[old]
         self.cache[block] = hit
         return hit
 
     def record(self, part, lineno):
         """``part``: bytes after "unreferenced object". False if not in the plain format."""
-        lines = part.split(b'\n', 2)
-        if len(lines) < 3:
+        nl1 = part.find(b'\n')
+        if nl1 < 0:
             return False
-        m = _FAST_HEADER_RE.match(lines[0])
-        c = _FAST_COMM_RE.match(lines[1])
-        if not m or not c:
+        m = _FAST_HEADER_RE.match(part, 0, nl1)
+        if not m:
             return False
-        rest = lines[2]
-        hexes = []
-        if rest.startswith(b'  hex dump'):
-            bt = rest.find(b'\n  backtrace')
-            if bt < 0:
-                return False
-            for h in rest[:bt].split(b'\n')[1:]:
-                if not _FAST_HEX_RE.match(h):
-                    return False
-                if len(hexes) < MAX_HEX:
-                    hexes.append(h.strip().decode('utf-8', 'replace'))
-            rest = rest[bt + 1:]
-        nl = rest.find(b'\n')
-        if nl < 0:
-            nl = len(rest)
-        b = _FAST_BT_RE.match(rest[:nl])
+        nl2 = part.find(b'\n', nl1 + 1)
+        if nl2 < 0:
+            return False
+        c = _FAST_COMM_RE.match(part, nl1 + 1, nl2)
+        if not c:
+            return False
+        bt = part.find(b'\n  backtrace', nl2)
+        if bt < 0:
+            return False
+        hexes = part[nl2 + 1:bt + 1]
+        if hexes and not _FAST_HEX_BLOCK_RE.match(hexes):
+            return False
+        nl3 = part.find(b'\n', bt + 1)
+        if nl3 < 0:
+            nl3 = len(part)
+        b = _FAST_BT_RE.match(part, bt + 1, nl3)
         if not b:
             return False
-        hit = self._frames_of(rest[nl + 1:])
+        hit = self._frames_of(part[nl3 + 1:])
         if hit is False:
             return False
-        backtrace, function, corrupted, sites = hit
-        kind = m.group(1) or m.group(4) or b''
-        rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
-                   comm=c.group(1).decode('utf-8', 'replace'), pid=int(c.group(2)), jiffies=int(c.group(3)),
-                   age=None, hex=hexes, crc=b.group(1).decode('ascii') if b.group(1) else None,
-                   backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
-        if c.group(4) is not None:
-            rec['age'] = int(c.group(4)) + int(c.group(5)) / (10.0 ** len(c.group(5)))
-        self.summary.add(rec, sites)
+        backtrace, function, corrupted, sig, ignored = hit
+
+        def make_record():
+            kind = m.group(1) or m.group(4) or b''
+            rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
+                       comm=c.group(1).decode('utf-8', 'replace'), pid=int(c.group(2)),
+                       jiffies=int(c.group(3)), age=None,
+                       hex=[h.strip().decode('utf-8', 'replace') for h in hexes.split(b'\n')[1:-1]][:MAX_HEX],
+                       crc=b.group(1).decode('ascii') if b.group(1) else None,
+                       backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
+            if c.group(4) is not None:
+                rec['age'] = int(c.group(4)) + int(c.group(5)) / (10.0 ** len(c.group(5)))
+            return rec
+
+        self.summary.add_fast(sig, int(m.group(3)), c.group(1).decode('utf-8', 'replace'), corrupted, ignored,
+                              make_record)
         return True
 
 

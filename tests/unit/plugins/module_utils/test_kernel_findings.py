@@ -94,6 +94,10 @@ EXPECTED = {
         ('soft_lockup', 'BUG: soft lockup in foo_write', 'stress-ng', 5012, 1, False)],
     'soft_lockup_rhel7.log': [
         ('soft_lockup', 'BUG: soft lockup in xfs_file_aio_write', 'dd', 3560, 1, False)],
+    'symbolized_6x.log': [
+        # the inlined acquire site / header line is followed by the real one: that one is blamed
+        ('lockdep', 'possible deadlock in ext4_ioctl_setflags', 'fuzzer', 5082, 1, False),
+        ('kasan', 'KASAN: slab-use-after-free Read in grault_del', 'fuzzer', 5120, 1, False)],
     'ubsan_6x.log': [
         ('ubsan', 'UBSAN: shift-out-of-bounds in bar_calc_mask', 'kworker/1:1', 412, 1, False)],
     'warning_6x.log': [
@@ -402,6 +406,13 @@ def test_end_marker_of_a_panic_is_not_another_panic():
      ('ubsan', 'UBSAN: Undefined behaviour in foo_index')),
     (['WARNING: at net/sched/sch_generic.c:261 dev_watchdog+0x26d/0x280() (Not tainted)'],
      ('warning', 'WARNING in dev_watchdog')),
+    (['list_add corruption. prev->next should be next (ffff888012345678), but was 0000000000000000.',
+      'WARNING: CPU: 0 PID: 1 at lib/list_debug.c:30 __list_add_valid+0x8f/0xa0', 'Call Trace:',
+      ' __list_add_valid+0x8f/0xa0', ' foo_register+0x1/0x2', '---[ end trace 0 ]---'],
+     ('warning', 'BUG: corrupted list in foo_register')),
+    (['WARNING: CPU: 1 PID: 9 at mm/slab_common.c:935 kmalloc_large+0x12/0x90', 'Call Trace:',
+      ' kmalloc_large+0x12/0x90', ' __kmalloc+0x1/0x2', ' foo_alloc_table+0x1/0x2'],
+     ('warning', 'WARNING: kmalloc bug in foo_alloc_table')),
     (['dd: page allocation failure: order:4, mode:0x10c0d0', 'Call Trace:', ' dump_stack+0x1/0x2',
       ' warn_alloc_failed+0x1/0x2', ' __alloc_pages_nodemask+0x1/0x2', ' foo_grow+0x1/0x2'],
      ('warning', 'page allocation failure: order:4 in foo_grow')),
