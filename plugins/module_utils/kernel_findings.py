@@ -213,13 +213,14 @@ REPORT_FORMATS = (
     dict(name='rcu_stall', type='rcu_stall', keys=('INFO:',),
          start=r'INFO: (?P<flavor>rcu_\w+|rcu) detected (?:expedited )?stalls?',
          title='INFO: rcu detected stall in {FUNC}', parts=((RIP, None), (STACK, None)),
-         gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)',
+         gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)|^\s*task:\S.*\bstate:',
          extractor='stall', skip=_STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
 
     # ---- OOM killer (mm/oom_kill.c) -------------------------------------------------------
     dict(name='oom_header', type='oom_kill', keys=('oom-killer',),
          start=r'(?P<invoker>\S.*?) invoked oom-killer: gfp_mask=(?P<gfp_mask>0x[0-9a-fA-F]+)(?:\([^)]*\))?,'
-               r'(?: nodemask=\S+,)? order=(?P<order>-?\d+), oom_score_adj=(?P<oom_score_adj>-?\d+)',
+               r'(?: nodemask=\S+,)? order=(?P<order>-?\d+)(?:, oom_adj=-?\d+)?(?:, oomkilladj=-?\d+)?'
+               r'(?:, oom_score_adj=(?P<oom_score_adj>-?\d+))?',
          loose=r'invoked oom-killer',
          title='{oom_title}', parts=((STACK, None),), skip=_OOM_SKIP, after='end', oom=True,
          absorb=('oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable'), max_lines=200000,
@@ -397,6 +398,9 @@ REPORT_FORMATS = (
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
     dict(name='dentry_in_use', type='bug', keys=('BUG',),
          start=r'BUG: Dentry \S+ still in use', title='BUG: Dentry still in use', parts=(),
+         func_optional=True),
+    dict(name='busy_inodes', type='bug', keys=('Busy inodes',),
+         start=r'VFS: Busy inodes after unmount', title='VFS: Busy inodes after unmount', parts=(),
          func_optional=True),
     dict(name='slub_bug', type='bug', keys=('BUG',),
          start=r'^BUG (?P<slab>[\w:-]+) \((?:Not tainted|Tainted:[^)]*)\): (?P<what>.+)$',
@@ -821,6 +825,16 @@ class _Report(object):
 
     def _feed_line(self, text):
         fmt = self.fmt
+        if self.gated:
+            if fmt.other_cpu and 'detector' not in self.details:
+                m = _DETECTED_BY_RE.search(text)
+                if m:
+                    self.details['detector'] = _int(m.group('cpu'))
+            m = fmt.gate.search(text)
+            if not (m and self._other_cpu(m)):
+                return
+            self.gated = False  # the stalled CPU's or task's dump starts here
+            self.touched = True
         consumed_lock = self.locks.feed(text)
         if consumed_lock:
             self.touched = True
@@ -864,12 +878,6 @@ class _Report(object):
                 self.details['detector'] = _int(m.group('cpu'))
         if self.nlines > fmt.max_lines:
             self.done = True
-            return
-        if self.gated:
-            m = fmt.gate.search(text)
-            if m and self._other_cpu(m):
-                self.gated = False
-                self.touched = True
             return
         if self.phase == 'parts':
             self._parts(text)

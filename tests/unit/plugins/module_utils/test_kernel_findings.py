@@ -222,6 +222,26 @@ def test_oom_details():
     assert memcg['rss_kb'] == 259600 + 1024
 
 
+def test_oom_rhel6_header():
+    lines = ['dd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0, oom_score_adj=0',
+             'Out of memory: Kill process 1234 (dd) score 900 or sacrifice child',
+             'Killed process 1234, UID 0, (dd) total-vm:108620kB, anon-rss:102400kB, file-rss:4kB']
+    f = collect(lines)['findings'][0]
+    assert (f['title'], f['corrupted'], f['details']['invoked_by'], f['details']['rss_kb']) == (
+        'Out of memory: Killed process dd', False, 'dd', 102404)
+
+
+def test_rcu_stall_on_a_blocked_task():
+    lines = ['INFO: rcu_preempt detected stalls on CPUs/tasks:',
+             '\tTasks blocked on level-0 rcu_node (CPUs 0-1): P1234',
+             '\t(detected by 0, t=21002 jiffies, g=5, q=3 ncpus=2)',
+             'task:blocker         state:R  running task     stack:0     pid:1234  ppid:2      flags:0x00004000',
+             'Call Trace:', ' <TASK>', ' blocker_loop+0x10/0x20 [blk]', ' kthread+0xd7/0x100',
+             ' ret_from_fork+0x1f/0x30', ' </TASK>']
+    assert _summary(collect(lines)) == [('rcu_stall', 'INFO: rcu detected stall in blocker_loop', 'blocker', 1234, 1,
+                                        False)]
+
+
 def test_oom_victim_line_alone_and_rhel6_form():
     lines = ['Out of memory: Kill process 1234 (mysqld) score 900 or sacrifice child',
              'Killed process 1234, UID 27, (mysqld) total-vm:2048000kB, anon-rss:1500000kB, file-rss:12kB']
@@ -433,6 +453,8 @@ def test_end_marker_of_a_panic_is_not_another_panic():
       ' [<ffffffff81000000>] kthread+0x1/0x2', ' [<ffffffff81000000>] ret_from_fork+0x1/0x2'],
      ('rcu_stall', 'INFO: rcu detected stall in loop_fn')),
     (['BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 32s!'], ('bug', 'BUG: workqueue lockup')),
+    (['VFS: Busy inodes after unmount of sda1. Self-destruct in 5 seconds.  Have a nice day...'],
+     ('bug', 'VFS: Busy inodes after unmount')),
     (['BUG: Bad rss-counter state mm:00000000a1b2c3d4 type:MM_ANONPAGES val:1'], ('bug', 'BUG: Bad rss-counter state')),
     (['BUG: workqueue leaked lock or atomic: kworker/0:1/0x00000000/12', '     last function: foo_work_fn [foo]'],
      ('bug', 'BUG: workqueue leaked lock or atomic in foo_work_fn')),
