@@ -306,10 +306,11 @@ REPORT_FORMATS = (
              (r'^mm/.*\.c .*\bk?.?malloc', 'WARNING: kmalloc bug in {FUNC}', (r'malloc', r'^__alloc_pages',
                                                                            r'^alloc_pages', r'^warn_alloc')),
          )),
-    dict(name='page_alloc_failure', type='warning', keys=('allocation failure',),
-         start=r'(?:(?P<task>\S.*?): )?page allocation failure: order:(?P<order>\d+)',
-         title='page allocation failure: order:{order} in {FUNC}', parts=((STACK, None),),
-         skip=_OOM_SKIP + (r'warn_alloc',), after='tail', tail=5),
+    # warn_alloc(): "page allocation failure: order:N" is what memory pressure looks like, not a bug
+    # report (syzkaller does not report it either); it is recognized so that it is not taken for
+    # anything else
+    dict(name='page_alloc_failure', type=None, keys=('allocation failure',),
+         start=r'(?:(?P<task>\S.*?): )?page allocation failure: order:(?P<order>\d+)', parts=()),
     dict(name='ignored_warning', type=None, keys=('WARNING',),
          start=r'WARNING: kernel stack (?:regs|frame pointer) at', parts=()),
 
@@ -1296,6 +1297,11 @@ class FindingCollector(object):
                     self._close(key)
                 return
             hit = match_start(text)
+            if hit is not None and hit[0].type is None:
+                # a known line that is not a report (printed by another context in between)
+                if report is not None and hit[0].name == 'page_alloc_failure':
+                    return
+                hit = None
             if hit is not None:
                 fmt, m, strict = hit
                 if line.partial:
@@ -1309,8 +1315,6 @@ class FindingCollector(object):
                     self._end_all_locks()
                 if report is not None:
                     self._close(key, interrupted=True)
-                if fmt.type is None:
-                    return
                 self._start(fmt, m, strict, line, key)
                 return
             if 'Showing all locks held in the system' in text:

@@ -86,8 +86,7 @@ EXPECTED = {
         ('rcu_stall', 'INFO: rcu detected stall in bar_ioctl', 'stress-ng', 6120, 1, False)],
     'serial_capture.log': [
         ('hung_task', 'INFO: task hung in ext4_buffered_write_iter', 'dd', 3560, 1, False),
-        # the rest of this report was printed by another caller and is not in the capture
-        ('warning', 'page allocation failure: order:0', 'dd', None, 1, True),
+        # (the page allocation failure printed by another caller in between is not a report)
         # the capture ends in the middle of a frame line
         ('soft_lockup', 'BUG: soft lockup in foo_spin_until_ready', 'stress-ng', 5012, 1, True)],
     'soft_lockup_6x.log': [
@@ -433,9 +432,6 @@ def test_end_marker_of_a_panic_is_not_another_panic():
     (['WARNING: CPU: 1 PID: 9 at mm/slab_common.c:935 kmalloc_large+0x12/0x90', 'Call Trace:',
       ' kmalloc_large+0x12/0x90', ' __kmalloc+0x1/0x2', ' foo_alloc_table+0x1/0x2'],
      ('warning', 'WARNING: kmalloc bug in foo_alloc_table')),
-    (['dd: page allocation failure: order:4, mode:0x10c0d0', 'Call Trace:', ' dump_stack+0x1/0x2',
-      ' warn_alloc_failed+0x1/0x2', ' __alloc_pages_nodemask+0x1/0x2', ' foo_grow+0x1/0x2'],
-     ('warning', 'page allocation failure: order:4 in foo_grow')),
     (['[ INFO: possible recursive locking detected ]', '3.10.0 #1 Not tainted', '---------',
       'dd/1 is trying to acquire lock:', ' (&x->lock){+.+...}, at: [<ffffffff81000000>] foo_lock_twice+0x1/0x2',
       '', 'but task is already holding lock:', ' (&x->lock){+.+...}, at: [<ffffffff81000000>] foo_entry+0x1/0x2'],
@@ -467,6 +463,17 @@ def test_end_marker_of_a_panic_is_not_another_panic():
 def test_more_report_forms(lines, expected):
     result = collect(lines)
     assert [(f['type'], f['title']) for f in result['findings']] == [expected]
+
+
+def test_page_allocation_failure_is_not_a_report():
+    lines = ['dd: page allocation failure: order:4, mode:0x10c0d0', 'CPU: 0 PID: 1 Comm: dd Not tainted 3.10.0 #1',
+             'Call Trace:', ' dump_stack+0x1/0x2', ' warn_alloc_failed+0x1/0x2', ' __alloc_pages_nodemask+0x1/0x2',
+             ' foo_grow+0x1/0x2']
+    assert collect(lines)['findings'] == []
+    # and it does not cut a report it is printed into
+    hung = pf.text_lines('hung_task_rhel7.log')
+    mixed = hung[:12] + ['[  602.123480] dd: page allocation failure: order:0, mode:0x0'] + hung[12:]
+    assert _summary(collect(mixed)) == EXPECTED['hung_task_rhel7.log']
 
 
 def test_generic_bug_without_a_stack_is_not_a_finding():
