@@ -13,10 +13,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import FINDING_TYPES, collect
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import summarize
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - python 2 controller
-    from collections import Mapping
+from collections.abc import Mapping
 
 _TEXT = (str, bytes, bytearray)
 
