@@ -85,6 +85,27 @@ _OOM_SKIP = ('oom', 'out_of_memory', 'alloc', 'page', 'mem_cgroup', 'memcg', 'ch
              'do_anonymous', 'do_fault', 'do_read_fault', 'do_cow_fault', 'do_swap_page', 'fault',
              'pte_alloc', 'get_user_pages', 'populate', 'gup')
 
+# WARN() and BUG() reports of some files get syzkaller's special titles: (source regex, title,
+# more frames never blamed)
+_WARNING_VARIANTS = (
+    (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
+    (r'lib/refcount\.c', 'WARNING: refcount bug in {FUNC}', (r'refcount',)),
+    (r'kernel/locking/lockdep\.c', 'WARNING: locking bug in {FUNC}', (r'^lock_', r'^__lock_', r'lockdep')),
+    (r'lib/debugobjects\.c', 'WARNING: ODEBUG bug in {FUNC}',
+     (r'debug_object', r'debug_print_object', r'^__debug_')),
+    (r'lib/kobject\.c', 'WARNING: kobject bug in {FUNC}', (r'^kobject_', r'^kobj_')),
+    (r'mm/usercopy\.c', 'WARNING: bad usercopy in {FUNC}',
+     (r'usercopy', r'check_object_size', r'^copy_', r'^_copy_')),
+    (r'kernel/watchdog(?:_hld)?\.c', 'BUG: hard lockup in {FUNC}', ()),
+    (r'^mm/.*\.c .*\bk?.?malloc', 'WARNING: kmalloc bug in {FUNC}',
+     (r'malloc', r'^__alloc_pages', r'^alloc_pages', r'^warn_alloc')),
+)
+_KERNEL_BUG_VARIANTS = (
+    (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
+    (r'mm/usercopy\.c', 'BUG: bad usercopy in {FUNC}',
+     (r'usercopy', r'check_object_size', r'^copy_', r'^_copy_')),
+)
+
 # Each entry: name, type (None: no finding), start (regex searched in the message text),
 # keys (literal substrings, one of which the start line contains: the prefilter),
 # optional strict (regex the complete header matches; else the header was cut: corrupted),
@@ -293,19 +314,7 @@ REPORT_FORMATS = (
          title='WARNING in {FUNC}', parts=((HEADER, None), (RIP, None), (STACK, None)),
          skip=(r'^warn_slowpath', r'^__warn', r'^report_bug'), end=_END_TRACE, after='tail', tail=30,
          absorb=('hard_lockup',), absorb_window=4,
-         variants=(
-             (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
-             (r'lib/refcount\.c', 'WARNING: refcount bug in {FUNC}', (r'refcount',)),
-             (r'kernel/locking/lockdep\.c', 'WARNING: locking bug in {FUNC}', (r'^lock_', r'^__lock_', r'lockdep')),
-             (r'lib/debugobjects\.c', 'WARNING: ODEBUG bug in {FUNC}', (r'debug_object', r'debug_print_object',
-                                                                        r'^__debug_')),
-             (r'lib/kobject\.c', 'WARNING: kobject bug in {FUNC}', (r'^kobject_', r'^kobj_')),
-             (r'mm/usercopy\.c', 'WARNING: bad usercopy in {FUNC}', (r'usercopy', r'check_object_size',
-                                                                      r'^copy_', r'^_copy_')),
-             (r'kernel/watchdog(?:_hld)?\.c', 'BUG: hard lockup in {FUNC}', ()),
-             (r'^mm/.*\.c .*\bk?.?malloc', 'WARNING: kmalloc bug in {FUNC}', (r'malloc', r'^__alloc_pages',
-                                                                           r'^alloc_pages', r'^warn_alloc')),
-         )),
+         variants=_WARNING_VARIANTS),
     # warn_alloc(): "page allocation failure: order:N" is what memory pressure looks like, not a bug
     # report (syzkaller does not report it either); it is recognized so that it is not taken for
     # anything else
@@ -338,11 +347,7 @@ REPORT_FORMATS = (
          end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode'),
          skip=(r'^__list_\w+_valid', r'^__list_del_entry_valid', r'^__list_add_valid', r'^__check_object_size',
                r'^usercopy_abort', r'^__bug$', r'^bug_'),
-         variants=(
-             (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
-             (r'mm/usercopy\.c', 'BUG: bad usercopy in {FUNC}', (r'usercopy', r'check_object_size', r'^copy_',
-                                                                  r'^_copy_')),
-         )),
+         variants=_KERNEL_BUG_VARIANTS),
     dict(name='gpf', type='bug', keys=('general protection',),
          start=r'general protection fault(?:, (?:probably for non-canonical address|maybe for address) '
                r'0x[0-9a-fA-F]+)?: [0-9a-fA-F]{4}',
@@ -438,7 +443,6 @@ NOTE_FORMATS = (
 # lines that close the report of their printing context when it is complete
 _CUT_HERE_RE = re.compile(r'-{6,}\[ cut here \]-{6,}')
 _CPU_LINE_RE = re.compile(r'\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>-?\d+) Comm: (?P<task>\S+)')
-_TASK6_RE = re.compile(r'^\s*task:(?P<task>.+?)\s+state:\s*[A-Za-z?]\b.*?\bpid:\s*(?P<pid>\d+)')
 _KASAN_ACCESS_RE = re.compile(r'^(?P<access>Read|Write) (?:of size (?P<size>\d+) )?(?:at addr \S+ )?by task '
                               r'(?P<task>.+)/(?P<pid>\d+)')
 _KASAN_ACCESS_LOOSE_RE = re.compile(r'^(?P<access>Read|Write) (?:of size \d+|at addr)')
@@ -449,7 +453,6 @@ _OOM_KB_KEYS = {'total-vm': 'total_vm_kb', 'vsz': 'total_vm_kb', 'anon-rss': 'an
                 'file-rss': 'file_rss_kb', 'shmem-rss': 'shmem_rss_kb', 'pgtables': 'pgtables_kb'}
 _OOM_MEMCG_RE = re.compile(r'^Memory cgroup (?:stats for|out of memory)|^memory: usage \d+kB, limit')
 _DETECTED_BY_RE = re.compile(r'detected by (?P<cpu>\d+),')
-_SEP_LINE_RE = re.compile(_SEPARATOR)
 _CALL_TRACE_RE = re.compile(_CALL_TRACE)
 _REGS_RE = re.compile(r'^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|SS|CR\d|DR\d|'
                       r'Code|EFLAGS|ORIG_RAX|PKRU)\s*:')
@@ -520,7 +523,7 @@ class _Format(object):
         self.skip = skip_regex(self.skip_extra)
         self.extractor = spec.get('extractor')
         self.end = re.compile(spec['end']) if spec.get('end') else None
-        self.after = spec.get('after', 'finish' if any(k == STACK for k, _ in self.parts) else 'now')
+        self.after = spec.get('after', 'finish' if any(part[0] == STACK for part in self.parts) else 'now')
         if not self.parts and self.after == 'finish':
             self.after = 'now'
         self.tail = spec.get('tail', 0)
@@ -1102,7 +1105,7 @@ class _Report(object):
             return
         if self.fmt.extractor is not None:
             self.func = guilty_frame(self.cands, self.skip, self.fmt.extractor)
-            self.func_final = self.stack_done or not any(k == STACK for k, _ in self.fmt.parts)
+            self.func_final = self.stack_done or not any(part[0] == STACK for part in self.fmt.parts)
 
     # -- the finding ------------------------------------------------------------------------
     def finish(self, eof=False, interrupted=False):
@@ -1135,7 +1138,7 @@ class _Report(object):
             return None
         if not fmt.func_optional and func is None:
             corrupted = True
-        if fmt.extractor is not None and not self.func_final and any(k == STACK for k, _ in fmt.parts):
+        if fmt.extractor is not None and not self.func_final and any(part[0] == STACK for part in fmt.parts):
             corrupted = True
         for req in fmt.require:
             if self.details.get(req) is None:

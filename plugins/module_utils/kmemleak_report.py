@@ -30,6 +30,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import hashlib
+import itertools
 import re
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
@@ -355,11 +356,7 @@ def summarize(records, ignore=None, max_findings=None):
     if first is None:
         return summary.result()
     if not isinstance(first, dict):
-        def chain():
-            yield first
-            for x in it:
-                yield x
-        for rec in _iter_records(chain()):
+        for rec in _iter_records(itertools.chain((first,), it)):
             summary.add(rec, rec.get('_sites'))
         return summary.result()
     summary.add(first, first.get('_sites'))

@@ -30,6 +30,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import codecs
+import itertools
 import re
 
 try:  # pragma: no cover - python 2
@@ -344,7 +345,8 @@ def _split_text(data, carry_state):
     return parts
 
 
-def _iter_raw_file(stream):
+def _file_chunks(stream):
+    """Lists of complete lines, one list per chunk read (the last line may be a _Partial)."""
     carry_state = [u'', False]
     decoder = None
     while True:
@@ -358,15 +360,13 @@ def _iter_raw_file(stream):
             if decoder is None:
                 decoder = codecs.getincrementaldecoder('utf-8')('replace')
             data = decoder.decode(bytes(data))
-        for part in _split_text(data, carry_state):
-            yield part
+        yield _split_text(data, carry_state)
     if decoder is not None:
         tail = decoder.decode(b'', True)
         if tail:
-            for part in _split_text(tail, carry_state):
-                yield part
+            yield _split_text(tail, carry_state)
     if carry_state[0]:
-        yield _Partial(carry_state[0])
+        yield [_Partial(carry_state[0])]
 
 
 class _Partial(_text_type):
@@ -385,42 +385,30 @@ def _iter_raw_text(text):
         start = end + 1
 
 
+def _item_lines(item):
+    if isinstance(item, LogLine):
+        return (item,)
+    item = to_text(item)
+    if u'\n' in item.rstrip(u'\r\n'):
+        return _iter_raw_text(item)
+    return (item,)
+
+
 def _iter_raw(stream):
+    """Raw lines (text, or LogLine objects passed through) of any kind of input."""
     if stream is None:
-        return
+        return iter(())
     if isinstance(stream, (bytes, bytearray)):
-        for part in _iter_raw_text(bytes(stream).decode('utf-8', 'replace')):
-            yield part
-        return
+        return _iter_raw_text(bytes(stream).decode('utf-8', 'replace'))
     if isinstance(stream, _text_type):
-        for part in _iter_raw_text(stream):
-            yield part
-        return
+        return _iter_raw_text(stream)
     if hasattr(stream, 'read'):
-        for part in _iter_raw_file(stream):
-            yield part
-        return
-    for item in stream:
-        if isinstance(item, LogLine):
-            yield item
-            continue
-        item = to_text(item)
-        if u'\n' in item.rstrip(u'\r\n'):
-            for part in _iter_raw_text(item):
-                yield part
-        else:
-            yield item
+        return itertools.chain.from_iterable(_file_chunks(stream))
+    return itertools.chain.from_iterable(_item_lines(item) for item in stream)
 
 
-def iter_lines(stream, start_lineno=1):
-    """Yield a LogLine for every line of ``stream``.
-
-    ``stream``: a binary or text file object, a str/bytes blob, or an iterable
-    of str/bytes/LogLine. Lines are split on LF, CRLF and lone CR (a lone CR
-    yields several LogLines with the same ``lineno``). /dev/kmsg dictionary
-    continuation lines are dropped. Never raises on bad input; memory use is
-    bounded by MAX_LINE and CHUNK_SIZE.
-    """
+def _line_groups(stream, start_lineno):
+    """LogLines of each raw line (a lone CR or a glued kernel line makes several)."""
     lineno = start_lineno - 1
     prev_kmsg = False
     try:
@@ -428,7 +416,7 @@ def iter_lines(stream, start_lineno=1):
             lineno += 1
             if isinstance(raw, LogLine):
                 prev_kmsg = raw.origin == 'kmsg'
-                yield raw
+                yield (raw,)
                 continue
             partial = isinstance(raw, _Partial)
             if u'\r' in raw:
@@ -447,7 +435,18 @@ def iter_lines(stream, start_lineno=1):
                 out.extend(split_glued(line))
             if partial and out and not raw.endswith(u'\r'):
                 out[-1].partial = True
-            for part in out:
-                yield part
+            yield out
     except Exception:  # pragma: no cover - defensive
         return
+
+
+def iter_lines(stream, start_lineno=1):
+    """Iterator of a LogLine for every line of ``stream``.
+
+    ``stream``: a binary or text file object, a str/bytes blob, or an iterable
+    of str/bytes/LogLine. Lines are split on LF, CRLF and lone CR (a lone CR
+    yields several LogLines with the same ``lineno``). /dev/kmsg dictionary
+    continuation lines are dropped. Never raises on bad input; memory use is
+    bounded by MAX_LINE and CHUNK_SIZE.
+    """
+    return itertools.chain.from_iterable(_line_groups(stream, start_lineno))

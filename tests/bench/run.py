@@ -207,7 +207,7 @@ def run_child(root, kind, path):
 
 def run_grep(args, path):
     start = time.time()
-    proc = subprocess.run(['grep', '-c'] + args + [path], stdout=subprocess.PIPE, env=dict(os.environ))
+    proc = subprocess.run(['grep', '-c'] + args + [path], stdout=subprocess.PIPE, env=dict(os.environ), check=False)
     return time.time() - start, proc.stdout.decode().strip()
 
 
@@ -227,7 +227,7 @@ ROOT = None
 
 def main():
     global ROOT
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     ap.add_argument('--log-mb', type=int, default=200)
     ap.add_argument('--small-log-mb', type=int, default=20)
     ap.add_argument('--records', type=int, default=100000)
@@ -241,8 +241,8 @@ def main():
         data_dir = args.keep or tmp
         if args.keep and not os.path.isdir(args.keep):
             os.makedirs(args.keep)
-        print('Python %s, %d CPU(s), load average %s' % (sys.version.split()[0], os.cpu_count() or 0,
-                                                          ' '.join('%.2f' % x for x in os.getloadavg())))
+        load = ' '.join('%.2f' % x for x in os.getloadavg())
+        print('Python %s, %d CPU(s), load average %s' % (sys.version.split()[0], os.cpu_count() or 0, load))
         results = []
 
         km = os.path.join(data_dir, 'kmemleak.txt')
@@ -276,11 +276,11 @@ def main():
 
 
 def measure(label, kind, path, grep_args, repeat):
-    parse = best([run_child(ROOT, kind, path) for _ in range(repeat)])
+    parse = best([run_child(ROOT, kind, path) for _run in range(repeat)])
     print('%s: %s (wall %.3fs incl. interpreter start, peak RSS %.1f MB)' % (label, parse[2], parse[0], parse[1]))
     ratios = []
     for g in grep_args:
-        gt = best([run_grep(g, path) for _ in range(repeat)])
+        gt = best([run_grep(g, path) for _run in range(repeat)])
         if len(g) == 1:
             glabel = "'%s'" % g[0]
         else:

@@ -88,7 +88,7 @@ def test_random_kernel_like_lines_never_raise(lines):
 @st.composite
 def mutated_fixture(draw):
     lines = pf.load(draw(st.sampled_from(ALL))).splitlines()
-    for _ in range(draw(st.integers(0, 6))):
+    for _step in range(draw(st.integers(0, 6))):
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
