@@ -364,7 +364,7 @@ REPORT_FORMATS = (
          start=r'stack segment: [0-9a-fA-F]{4}', title='stack segment fault in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
     dict(name='double_fault', type='bug', keys=('double fault',),
-         start=r'PANIC: double fault', title='PANIC: double fault in {FUNC}',
+         start=r'PANIC: double fault|^double fault: [0-9a-fA-F]{4}', title='PANIC: double fault in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
     dict(name='oops', type='bug', keys=('Oops',),
          start=r'(?:^|Internal error: )Oops(?: - BUG)?: ', title='Oops in {FUNC}',
