@@ -266,7 +266,7 @@ REPORT_FORMATS = (
     dict(name='kmemleak_record', type='memory_leak', keys=('unreferenced object',),
          start=r'unreferenced object\s+(?:\((?:percpu|phys)\)\s+)?0x[0-9a-fA-F]+\s+\(size',
          title='memory leak in {FUNC}', parts=(), kmemleak=True, after='end', max_lines=200),
-    dict(name='kmemleak_new_leaks', type='memory_leak', keys=('memory leak',),
+    dict(name='kmemleak_new_leaks', type='memory_leak', keys=('emleak',),
          start=r'(?P<leaks>\d+) new suspected memory leaks?',
          title='kmemleak: new suspected memory leaks', parts=(), func_optional=True),
     dict(name='syzkaller_memory_leak', type=None, keys=('BUG',),
@@ -348,25 +348,25 @@ REPORT_FORMATS = (
          skip=(r'^__list_\w+_valid', r'^__list_del_entry_valid', r'^__list_add_valid', r'^__check_object_size',
                r'^usercopy_abort', r'^__bug$', r'^bug_'),
          variants=_KERNEL_BUG_VARIANTS),
-    dict(name='gpf', type='bug', keys=('general protection',),
+    dict(name='gpf', type='bug', keys=(' [#',),
          start=r'general protection fault(?:, (?:probably for non-canonical address|maybe for address) '
                r'0x[0-9a-fA-F]+)?: [0-9a-fA-F]{4}',
          loose=r'general protection fault',
          title='general protection fault in {FUNC}', parts=((RIP, None), (STACK, None)),
          end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='invalid_opcode', type='bug', keys=('invalid opcode',),
+    dict(name='invalid_opcode', type='bug', keys=(' [#',),
          start=r'invalid opcode: [0-9a-fA-F]{4}', title='invalid opcode in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='divide_error', type='bug', keys=('divide error',),
+    dict(name='divide_error', type='bug', keys=(' [#',),
          start=r'divide error: [0-9a-fA-F]{4}', title='divide error in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='stack_segment', type='bug', keys=('stack segment',),
+    dict(name='stack_segment', type='bug', keys=(' [#',),
          start=r'stack segment: [0-9a-fA-F]{4}', title='stack segment fault in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='double_fault', type='bug', keys=('double fault',),
+    dict(name='double_fault', type='bug', keys=(' [#', 'PANIC:'),
          start=r'PANIC: double fault|^double fault: [0-9a-fA-F]{4}', title='PANIC: double fault in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='oops', type='bug', keys=('Oops',),
+    dict(name='oops', type='bug', keys=(' [#',),
          start=r'(?:^|Internal error: )Oops(?: - BUG)?: ', title='Oops in {FUNC}',
          parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
 
@@ -428,14 +428,14 @@ NOTE_FORMATS = (
     ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',)),
     ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',)),
     ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock',)),
-    ('debug_locks_off', r'debug_locks (?:turned )?off|DEBUG_LOCKS_WARN_ON\(', ('debug_locks', 'DEBUG_LOCKS')),
-    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('memory leak',)),
+    ('debug_locks_off', r'DEBUG_LOCKS_WARN_ON\(', ('BUG',)),
+    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('emleak',)),
     ('kmemleak_alloc_failed', r'Cannot allocate a kmemleak_object structure', ('emleak',)),
     ('kmemleak_scan_thread_ended', r'kmemleak: Automatic memory scanning thread ended', ('emleak',)),
     ('kmemleak_pool_empty', r'kmemleak: Memory pool empty', ('emleak',)),
     ('kmemleak_early_log_exceeded', r'kmemleak: Early log buffer exceeded', ('emleak',)),
     ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('emleak',)),
-    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('memory leak',)),
+    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('emleak',)),
     ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started', ('emleak',)),
     ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports',)),
 )
@@ -561,12 +561,17 @@ def _keys_regex(keys):
 
 
 _ALL_KEYS = []
+_SCAN_KEYS = []
 for _f in FORMATS:
     _ALL_KEYS.extend(_f.keys)
+    if _f.type is not None:
+        _SCAN_KEYS.extend(_f.keys)
 for _n in _NOTES:
     _ALL_KEYS.extend(_n[2])
-_ALL_KEYS.append('cut here')
-_ALL_KEYS.append('Showing all locks')
+for _n in _NOTES:
+    _SCAN_KEYS.extend(_n[2])
+_ALL_KEYS.extend(('cut here', 'Showing all locks'))
+_SCAN_KEYS.extend(('cut here', 'Showing all locks'))
 #: prefilter: a line that matches none of these cannot start a report or be a note
 PREFILTER_KEYS = tuple(sorted(set(_ALL_KEYS)))
 PREFILTER_RE = _keys_regex(PREFILTER_KEYS)
@@ -1499,8 +1504,9 @@ class FindingCollector(object):
 
 
 def _scanner_needles():
-    """The prefilter keywords, without those containing another one (found by it anyway)."""
-    keys = set(PREFILTER_KEYS)
+    """The keywords of lines that start a report or are a note (not those of lines that are
+    recognized only to be ignored), without those containing another one."""
+    keys = set(_SCAN_KEYS)
     return tuple(sorted((k.encode('utf-8') for k in keys if not any(o != k and o in k for o in keys)),
                         key=lambda n: (-len(n), n)))
 
