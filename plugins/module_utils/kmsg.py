@@ -391,6 +391,10 @@ def _item_lines(item):
     item = to_text(item)
     if u'\n' in item.rstrip(u'\r\n'):
         return _iter_raw_text(item)
+    if item.endswith(u'\n'):
+        # a line with its end (readline, splitlines(True)): without the LF, a CRLF end is
+        # the same lone trailing CR as in a file read in chunks, not one more (empty) line
+        item = item[:-1]
     return (item,)
 
 

@@ -82,6 +82,17 @@ def test_iter_lines_binary_file_crlf_cr_dict_lines():
         (6, 'dmesg', 'last without newline')]
 
 
+def test_iter_lines_lines_with_their_ends_agree_with_the_file():
+    # lines as readline() returns them (a serial capture read line by line): a CRLF end is
+    # one line end, not a lone CR making one more empty line
+    data = (b'6,1,2,-;hello\r\n SUBSYSTEM=pci\n[ 1.000000] a\rb\r\r\n\n'
+            b'[ 2.000000] c\r\n[ 3.000000] last without newline')
+    from_file = [(ln.lineno, ln.origin, ln.text) for ln in iter_lines(io.BytesIO(data))]
+    from_lines = [(ln.lineno, ln.origin, ln.text) for ln in iter_lines(io.BytesIO(data).readlines())]
+    assert from_lines == from_file
+    assert (5, 'dmesg', 'c') in from_lines and len(from_lines) == 6
+
+
 def test_iter_lines_inputs_of_every_kind_agree():
     text = u'[ 1.000000] caf\xe9\n[ 2.000000] b\n'
     expected = [(1, u'caf\xe9'), (2, u'b')]
