@@ -29,7 +29,7 @@ BOOT_CONFIG_FMT = '/boot/config-%s'
 # A /dev/kmsg record is at most 8 KiB of text plus its dictionary (CONSOLE_EXT_LOG_MAX in
 # kernel/printk/printk.c); read() fails with EINVAL when the buffer is smaller than the record.
 KMSG_READ_SIZE = 65536
-# Longest line kept from a file or /dev/kmsg before it is cut (the parser caps as well).
+# Longest unfinished line the /dev/kmsg reader holds before passing it on as a piece.
 MAX_RAW_LINE = 65536
 
 
@@ -336,31 +336,56 @@ def open_log_file(path):
     return open(path, 'rb')
 
 
-class OffsetLines(object):
-    """Iterate complete lines of a binary file object and remember the offset after the
-    last complete line (the cursor for the next call). A final line without newline is
-    yielded too (it may be the last thing a dying kernel printed) but the offset stays
-    before it, so the next call reads it again whole.
+class ReadCounter(object):
+    """A binary file object as the parser's streaming readers see it, counting for a file
+    cursor.
+
+    The parsers read in chunks and, never raising on their input, take a read error for the
+    end of it; this wrapper keeps the error (``check()`` raises it) so that a truncated gzip
+    file or an I/O error is reported instead of a silently short result. ``offset`` ends after
+    the last complete line: an incomplete last line (maybe the last thing a dying kernel
+    printed) is parsed, but the next call starting at ``offset`` reads it again whole.
+    ``lines`` counts the lines read, an incomplete last one included.
     """
 
-    def __init__(self, fobj, start=0, limit=MAX_RAW_LINE):
+    def __init__(self, fobj, start=0):
         self.fobj = fobj
-        self.offset = start
-        self.limit = limit
+        self.start = start
+        self.size = 0
+        self.tail = 0
+        self.newlines = 0
+        self.error = None
 
-    def __iter__(self):
-        tail = 0
-        while True:
-            # readline with a limit: a capture with no newline for megabytes must not be
-            # read into memory at once; the pieces of an over-long line come one by one
-            raw = self.fobj.readline(self.limit)
-            if not raw:
-                break
-            self.offset += len(raw)
-            # bytes since the last newline: an incomplete last line is read again next time
-            tail = 0 if raw.endswith(b'\n') else tail + len(raw)
-            yield raw
-        self.offset -= tail
+    def read(self, size=-1):
+        if self.error is not None:
+            return b''
+        try:
+            data = self.fobj.read(size)
+        except Exception as exc:  # gzip raises EOFError and zlib.error besides OSError
+            self.error = exc
+            raise
+        if data:
+            self.size += len(data)
+            newline = data.rfind(b'\n')
+            if newline < 0:
+                self.tail += len(data)
+            else:
+                self.tail = len(data) - newline - 1
+                self.newlines += data.count(b'\n')
+        return data
+
+    @property
+    def offset(self):
+        return self.start + self.size - self.tail
+
+    @property
+    def lines(self):
+        return self.newlines + (1 if self.tail else 0)
+
+    def check(self):
+        """Raise the read error the parser took for the end of the input, if any."""
+        if self.error is not None:
+            raise self.error
 
 
 # --- result shaping --------------------------------------------------------------------

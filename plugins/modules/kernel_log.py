@@ -184,7 +184,8 @@ ansible_facts:
           type: bool
           returned: success
         lines_read:
-          description: Number of log lines parsed (after the cursor).
+          description: Number of log lines parsed (after the cursor); for O(path) files, the
+            lines read from them.
           type: int
           returned: success
           sample: 1834
@@ -269,11 +270,12 @@ ansible_facts:
 
 import errno
 import os
+import zlib
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    KmsgReader, OffsetLines, cap_text_lines, describe_oserror, format_file_cursor,
+    KmsgReader, ReadCounter, cap_text_lines, describe_oserror, format_file_cursor,
     format_kmsg_cursor, open_log_file, parse_cursor, read_boot_id,
 )
 
@@ -362,6 +364,19 @@ class Reading(object):
             self.lines_read += 1
             collector.feed(line)
         self.results.append(collector.result())
+
+    def feed_file(self, counter, source, start):
+        """Parse a log file (a ReadCounter) into a new collector for this source. Read from
+        its start, the parser's streaming path skips lines without any report keyword at C
+        speed; from a cursor offset, line by line (same findings)."""
+        collector = self.new_collector(source)
+        if start == 0:
+            collector.feed_stream(counter)
+        else:
+            for line in iter_lines(counter):
+                collector.feed(line)
+        self.results.append(collector.result())
+        self.lines_read += counter.lines
 
     def lost_records_note(self, source):
         cursor = self.cursor
@@ -463,10 +478,17 @@ def read_files(module, reading, paths):
                     fobj.close()
                     fobj = open_log_file(path)
                     start = 0
-            counter = OffsetLines(fobj, start)
-            reading.feed_stream(iter_lines(counter), path)
+            counter = ReadCounter(fobj, start)
+            reading.feed_file(counter, path, start)
+            counter.check()
             new_offsets.append(counter.offset)
-        except (IOError, OSError, EOFError) as exc:
+        except (IOError, OSError, EOFError, zlib.error) as exc:
+            if isinstance(exc, EOFError):
+                module.fail_json(msg='path[%d] %s is a truncated gzip file: %s'
+                                     % (index, path, exc))
+            if isinstance(exc, zlib.error):
+                module.fail_json(msg='path[%d] %s is a corrupt gzip file: %s'
+                                     % (index, path, exc))
             module.fail_json(msg='error while reading path[%d] %s: %s'
                                  % (index, path, describe_oserror(exc)))
         finally:
@@ -588,7 +610,7 @@ def main():
                         default='auto'),
             since=dict(type='str'),
             # the parser library's vocabulary is the contract (FINDING_TYPES)
-            types=dict(type='list', elements='str', choices=list(FINDING_TYPES) or None),
+            types=dict(type='list', elements='str', choices=list(FINDING_TYPES)),
             max_findings=dict(type='int'),
             excerpt_lines=dict(type='int', default=40),
             kmsg_path=dict(type='path', default='/dev/kmsg'),

@@ -256,12 +256,14 @@ import errno
 import os
 import re
 import time
+import zlib
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
     KmsgReader, cmdline_params, compile_regexes, describe_oserror, find_mount, is_mountpoint,
-    kernel_config_value, line_text, open_log_file, read_mounts, read_small_file, stat_errno,
+    ReadCounter, kernel_config_value, line_text, open_log_file, read_mounts, read_small_file,
+    stat_errno,
 )
 
 try:
@@ -678,22 +680,28 @@ def classify_oserror(state, evidence_loader, exc, doing):
 
 
 def read_report(module, state):
-    """Parse the report at path into state.facts; returns the error that stopped it, or
-    None."""
+    """Parse the report at path into state.facts; returns the error that stopped it and what
+    was being done ('opening' or 'reading'), or None."""
     params = module.params
     path = params['path']
     try:
         fobj = open_log_file(path) if not state.facts['live'] else open(path, 'rb')
     except (IOError, OSError) as exc:
-        return exc
+        return exc, 'opening'
+    counter = ReadCounter(fobj)
     try:
-        # a file object goes through the parser's streaming path (fast for the debugfs format)
-        summary = summarize(fobj, ignore=params['ignore'] or None,
+        # a file object goes through the parser's streaming path (fast for the debugfs
+        # format); the parser takes a read error for the end of the report, the counter
+        # keeps it
+        summary = summarize(counter, ignore=params['ignore'] or None,
                             max_findings=params['max_findings'])
-    except (IOError, OSError, EOFError) as exc:
+        counter.check()
+    except (IOError, OSError, EOFError, zlib.error) as exc:
         if isinstance(exc, EOFError):
             module.fail_json(msg='%s is a truncated gzip file: %s' % (path, exc))
-        return exc
+        if isinstance(exc, zlib.error):
+            module.fail_json(msg='%s is a corrupt gzip file: %s' % (path, exc))
+        return exc, 'reading'
     finally:
         fobj.close()
     state.facts['available'] = True
@@ -801,7 +809,7 @@ def main():
 
     error = read_report(module, state)
     if error is not None:
-        classify_oserror(state, evidence, error, 'opening')
+        classify_oserror(state, evidence, error[0], error[1])
         finish(module, state, changed)
 
     if live and state.facts['enabled'] is None:

@@ -189,34 +189,60 @@ def test_read_boot_id(tmp_path):
     assert kc.read_boot_id(str(tmp_path / 'missing')) is None
 
 
-def test_offset_lines_counts_complete_lines_only(tmp_path):
+def read_all(counter, size=4):
+    data = b''
+    while True:
+        chunk = counter.read(size)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_read_counter_offset_stops_after_the_last_complete_line(tmp_path):
     path = tmp_path / 'serial.txt'
     path.write_bytes(b'one\ntwo\r\nthr')
     with open(str(path), 'rb') as fobj:
-        counter = kc.OffsetLines(fobj, 0)
-        assert list(counter) == [b'one\n', b'two\r\n', b'thr']
+        counter = kc.ReadCounter(fobj, 0)
+        assert read_all(counter) == path.read_bytes()
     assert counter.offset == len(b'one\ntwo\r\n')
+    assert counter.lines == 3
+    counter.check()  # no read error: nothing raised
 
 
-def test_offset_lines_reads_overlong_lines_in_pieces(tmp_path):
+def test_read_counter_long_line_over_many_reads(tmp_path):
     path = tmp_path / 'capture.txt'
     path.write_bytes(b'x' * 25 + b'\nshort\n' + b'y' * 12)
     with open(str(path), 'rb') as fobj:
-        counter = kc.OffsetLines(fobj, 0, limit=10)
-        pieces = list(counter)
-    assert max(len(p) for p in pieces) <= 10
-    assert b''.join(pieces) == path.read_bytes()
+        counter = kc.ReadCounter(fobj, 0)
+        assert read_all(counter, size=10) == path.read_bytes()
     assert counter.offset == 25 + 1 + 6  # up to the end of the last complete line
+    assert counter.lines == 3
 
 
-def test_offset_lines_start_offset_is_kept(tmp_path):
+def test_read_counter_start_offset_is_kept(tmp_path):
     path = tmp_path / 'capture.txt'
     path.write_bytes(b'old\nnew\n')
     with open(str(path), 'rb') as fobj:
         fobj.seek(4)
-        counter = kc.OffsetLines(fobj, 4)
-        assert list(counter) == [b'new\n']
-    assert counter.offset == 8
+        counter = kc.ReadCounter(fobj, 4)
+        assert read_all(counter) == b'new\n'
+    assert (counter.offset, counter.lines) == (8, 1)
+
+
+def test_read_counter_keeps_the_read_error_for_check(tmp_path):
+    path = tmp_path / 'cut.log.gz'
+    with open(str(tmp_path / 'whole.gz'), 'wb') as raw:
+        with gzip.GzipFile(fileobj=raw, mode='wb') as gz:
+            gz.write(b'line\n' * 20000)
+    whole = (tmp_path / 'whole.gz').read_bytes()
+    path.write_bytes(whole[:len(whole) // 2])
+    with gzip.open(str(path), 'rb') as fobj:
+        counter = kc.ReadCounter(fobj, 0)
+        with pytest.raises(EOFError):
+            read_all(counter, size=65536)
+        assert counter.read(10) == b''  # the parser sees the end of the input
+        with pytest.raises(EOFError):
+            counter.check()
 
 
 def test_cap_text_lines():

@@ -347,6 +347,90 @@ def test_gzip_file_and_two_files(tmp_path):
     assert again['lines_read'] == 0
 
 
+# Both ways the module parses a file: from its start with the parser's streaming path
+# (FindingCollector.feed_stream), from a cursor offset line by line (iter_lines + feed).
+BOTH_PATHS_FIXTURES = [
+    ('lab', 'hung_task_6.1_serial.log'),        # CRLF, as the serial console writes it
+    ('lab', 'lockdep_abba_6.1_serial.log'),     # CRLF
+    ('lab', 'kmemleak_test_unloaded_6.1_debugfs.txt'),
+    ('modules', 'kmsg_hung_task_6.1.kmsg'),     # /dev/kmsg records with dictionary lines
+    ('parsers', 'serial_capture.log'),           # CRLF, lone CRs, user-space output
+    ('parsers', 'oom_rhel7.log'),
+    ('parsers', 'kmemleak_log_verbose.log'),
+]
+
+
+def variants(data):
+    return [
+        ('as_captured', data),
+        ('crlf', data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')),
+        ('cut_mid_line', data[:len(data) * 2 // 3]),
+    ]
+
+
+def without_source(facts):
+    facts = dict(facts)
+    facts['findings'] = [dict(f, source=None) for f in facts['findings']]
+    for key in ('cursor', 'source'):
+        del facts[key]
+    return facts
+
+
+@pytest.mark.parametrize('fixture', BOTH_PATHS_FIXTURES, ids=lambda f: f[1])
+def test_file_from_start_and_from_cursor_give_the_same_findings(tmp_path, fixture):
+    with open(fixture_path(*fixture), 'rb') as fobj:
+        original = fobj.read()
+    for name, data in variants(original):
+        whole = tmp_path / ('%s.log' % name)
+        whole.write_bytes(data)
+        fast = facts_of(run_module(kernel_log, dict(path=[str(whole)])))
+        # the same bytes after a line that an earlier call already read
+        prefix = b'[    0.000000] Linux version 6.1.192+debug\r\n'
+        later = tmp_path / ('%s.later.log' % name)
+        later.write_bytes(prefix + data)
+        slow = facts_of(run_module(kernel_log, dict(path=[str(later)],
+                                                    since='file:%d' % len(prefix))))
+        assert fast['findings'], (fixture, name)  # the comparison is about something
+        assert without_source(slow) == without_source(fast), (fixture, name)
+        complete = data.rfind(b'\n') + 1
+        assert fast['cursor'] == 'file:%d' % complete
+        assert slow['cursor'] == 'file:%d' % (len(prefix) + complete)
+        # lines of the file, not pieces: a CRLF end is not one more (empty) line
+        assert fast['lines_read'] == data.count(b'\n') + (0 if data.endswith(b'\n') else 1)
+
+
+def test_crlf_kmemleak_records_after_a_cursor_keep_their_backtrace(tmp_path):
+    # a serial capture has CRLF line ends; read line by line from a cursor, each CRLF once
+    # made an empty line that cut every inline kmemleak record after its header
+    report = b''.join(fixture_lines('modules', 'kmemleak_6.1.txt')).replace(b'\n', b'\r\n')
+    capture = tmp_path / 'serial.txt'
+    capture.write_bytes(b'boot\r\n' + report)
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)], since='file:6')))
+    leaks = [f for f in facts['findings'] if f['type'] == 'memory_leak']
+    assert sorted(f['title'] for f in leaks) == ['memory leak in leaky_init',
+                                                 'memory leak in netdev_name_node_alt_create']
+    assert sum(f['count'] for f in leaks) == 3  # the fixture's three records
+    assert not any(f['corrupted'] for f in leaks), leaks
+    assert all(u'' not in f['excerpt'].split(u'\n') for f in leaks), leaks
+
+
+def test_truncated_gzip_file_fails_clearly(tmp_path):
+    whole = tmp_path / 'whole.log.gz'
+    with open(HUNG_KMSG, 'rb') as src:
+        with gzip.open(str(whole), 'wb') as dst:
+            dst.write(src.read() * 200)
+    data = whole.read_bytes()
+    cut = tmp_path / 'cut.log.gz'
+    cut.write_bytes(data[:len(data) // 2])
+    for since in (None, 'file:10'):
+        args = dict(path=[str(cut)])
+        if since:
+            args['since'] = since
+        result = run_module(kernel_log, args)
+        assert result['failed'], (since, result)
+        assert 'path[0]' in result['msg'] and 'truncated gzip' in result['msg'], since
+
+
 def test_missing_file(tmp_path):
     result = run_module(kernel_log, dict(path=[str(tmp_path / 'nope.txt')]))
     assert result['failed'] and 'path[0]' in result['msg'] and 'does not exist' in result['msg']

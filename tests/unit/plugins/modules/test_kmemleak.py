@@ -528,6 +528,60 @@ def test_read_saved_3_10_report_gzipped(host):
     assert abs(finding['example']['age'] - 1845.32) < 1e-6
 
 
+def test_read_truncated_gzip_report_fails_clearly(host):
+    # the parser takes a read error for the end of the report; the module must not return
+    # the records before the cut as if they were the whole report
+    host.kernel(exists=False)
+    whole = str(host.saved / 'whole.txt.gz')
+    with open(REPORT_61, 'rb') as src:
+        with gzip.open(whole, 'wb') as dst:
+            dst.write(src.read() * 200)
+    with open(whole, 'rb') as fobj:
+        data = fobj.read()
+    saved = str(host.saved / 'cut.txt.gz')
+    with open(saved, 'wb') as fobj:
+        fobj.write(data[:len(data) // 2])
+    result = host.run(action='read', path=saved)
+    assert result['failed'] and 'truncated gzip' in result['msg'] and saved in result['msg']
+
+
+class FailingRead(object):
+    """A file whose read() fails with errno after the first chunk."""
+
+    def __init__(self, path, err):
+        self.fobj = open(path, 'rb')
+        self.err = err
+        self.reads = 0
+
+    def read(self, size=-1):
+        self.reads += 1
+        if self.reads > 1:
+            raise IOError(self.err, os.strerror(self.err))
+        return self.fobj.read(min(size, 100) if size and size > 0 else 100)
+
+    def close(self):
+        self.fobj.close()
+
+
+def test_read_error_on_live_report_is_explained(host, monkeypatch):
+    host.kernel()
+    host.fake.show_report()
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == host.kmemleak:
+            return FailingRead(path, errno.EIO)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(kmemleak, 'open', fake_open, raising=False)
+    result = host.run(action='read')
+    assert result['failed'], result
+    facts = result['ansible_facts']['kmemleak']
+    assert facts['available'] is False and facts['reason_code'] == 'unreadable'
+    assert facts['reason'].startswith('reading %s' % host.kmemleak) and 'EIO' in facts['reason']
+    assert facts['records'] == 0 and facts['findings'] == []
+
+
 def test_read_live_guesses_enabled_from_log(host):
     host.kernel()
     host.fake.show_report()
