@@ -483,3 +483,32 @@ def test_secure_boot_old_sysfs_and_missing(tmp_path):
     d.mkdir()
     (d / 'data').write_bytes(b'\x01')
     assert bl.secure_boot_state(str(tmp_path / 'nope'), str(tmp_path)) is True
+
+
+# ------------------------------------------------------------------ captured from the lab VM
+
+LAB_UUID = '309b37cf-c8fc-46e1-95ea-9f4195217c58'
+
+
+def test_lab_before_and_after():
+    """The lab VM's own grub.cfg before the role and with the debug kernel and 42_kdebug."""
+    with open(os.path.join(FIX, 'lab_debian12_grub_before.cfg')) as f:
+        before = bl.parse_grub_cfg(f.read())
+    with open(os.path.join(FIX, 'lab_debian12_grub_with_debug.cfg')) as f:
+        after = bl.parse_grub_cfg(f.read())
+    # before: empty grubenv, so entry 0 - the only kernel
+    first = bl.resolve_default(before['items'], '')
+    assert first['id'] == 'gnulinux-simple-' + LAB_UUID and first['release'] == '6.1.0-50-amd64'
+    # after: entry 0 boots the newest kernel, the debug one without the arguments
+    assert bl.resolve_default(after['items'], '')['release'] == '6.1.192+debug'
+    ch = bl.choose_previous(after['entries'], None, bl.resolve_default(after['items'], ''), '6.1.0-50-amd64',
+                            first['args'], 'kdebug-')
+    assert not ch['exact']
+    assert ch['ref'] == 'gnulinux-advanced-%s>gnulinux-6.1.0-50-amd64-advanced-%s' % (LAB_UUID, LAB_UUID)
+    ours, _reason = bl.select_debug_entry(after['entries'], entry_id='kdebug-6.1.192+debug')
+    assert ours['args'] == ('root=UUID=%s ro console=tty0 kmemleak=on sysrq_always_enabled console=ttyS0,115200n8'
+                            % LAB_UUID)
+    assert ours['args'].split() == bl.merge_args(first['args'], LAB_ARGS)
+    # only our entry carries the debug arguments
+    assert [e['id'] for e in after['entries'] if 'kmemleak=on' in e['args'].split()] == ['kdebug-6.1.192+debug']
+    assert after['items'][-1]['id'] == 'kdebug-6.1.192+debug'
