@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: boot_default
 short_description: Set GRUB's default entry, a boot-once entry, or restore the saved values
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - Changes GRUB 2's environment block (C(grubenv)) with the distribution's own programs -
     O(saved_entry) with C(grub-set-default) (C(grub2-set-default) on EL and Fedora),

@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: boot_entries
 short_description: Read the boot loader's entries, default and state, and find the debug kernel's entry
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - Reads what the machine will boot, without changing anything. GRUB 2 on Debian and Ubuntu
     (C(/boot/grub/grub.cfg) as written by C(update-grub), the environment block C(grubenv)
@@ -400,8 +400,8 @@ def main():
             return bl.resolve_default(items, ref)
         if not entries:
             warnings.append('%s has no menu entries' % grub_cfg)
-    elif tools['bootctl'] or first_existing(['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf',
-                                              '/efi/loader/loader.conf']):
+    elif tools['bootctl'] or first_existing(
+            ['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf', '/efi/loader/loader.conf']):
         bootloader = 'systemd-boot'
 
     if resolve is not None:

@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 module: kernel_args
 short_description: Add and remove kernel arguments of one boot entry with grubby
 version_added: 0.1.0
-author: kdebug.kernel team
+author: kdebug.kernel team (@kdebug)
 description:
   - Changes the command line of the boot entry of one kernel (EL 7, EL 8+, Fedora, Oracle
     Linux - anything with C(grubby)), and only of that entry.
@@ -129,7 +129,7 @@ def main():
             kernel=dict(type='str', required=True),
             args=dict(type='list', elements='str', default=[]),
             args_remove=dict(type='list', elements='str', default=[]),
-            multi_value_keys=dict(type='list', elements='str', default=['console']),
+            multi_value_keys=dict(type='list', elements='str', default=['console'], no_log=False),
             exact=dict(type='list', elements='str'),
             grubby=dict(type='str', default='grubby'),
         ),

@@ -85,7 +85,7 @@ def fake_linux(tmpdir, output):
 
 def run(script, shell='/bin/sh'):
     proc = subprocess.run([shell, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=30)
+                          universal_newlines=True, timeout=30, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
