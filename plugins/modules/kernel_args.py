@@ -74,7 +74,10 @@ EXAMPLES = r'''
 - name: Debug arguments on the debug kernel's entry only
   kdebug.kernel.kernel_args:
     kernel: /boot/vmlinuz-4.18.0-513.el8.x86_64+debug
-    args: [kmemleak=on, sysrq_always_enabled, console=ttyS0,115200n8]
+    args:
+      - kmemleak=on
+      - sysrq_always_enabled
+      - console=ttyS0,115200n8
   become: true
 
 - name: Put back the arguments the entry had before
