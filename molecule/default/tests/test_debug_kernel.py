@@ -1,9 +1,10 @@
-"""debug_kernel role: the state converge + side_effect leave on the lab VM (issue 4).
+"""debug_kernel role: the state converge leaves on the lab VM (issue 4).
 
-side_effect.yml ends with the role applied in default mode (boot_once false), so the VM runs
-the debug kernel built by debug_kernel_build, from the role's own GRUB entry, with the debug
-arguments on that entry only. Runs before test_lab.py (file order), which loads test modules
-and turns lockdep off with its reports.
+converge applies the role with boot_once true, so the VM runs the debug kernel built by
+debug_kernel_build once, from the role's own GRUB entry, with the debug arguments on that entry
+only, while the previous kernel stays the default. side_effect.yml proves the fallback, the
+default mode and the revert after this. Runs before test_lab.py (file order), which loads test
+modules and turns lockdep off with its reports.
 """
 
 import json
@@ -51,10 +52,13 @@ def test_arguments_only_on_the_debug_entry(host):
     assert with_args == ["kdebug-" + _release(host)]
 
 
-def test_debug_entry_is_the_default(host):
+def test_boot_once_keeps_the_previous_default(host):
     with host.sudo():
-        env = host.check_output("grub-editenv /boot/grub/grubenv list")
-    assert "saved_entry=kdebug-" + _release(host) in env.splitlines()
+        env = host.check_output("grub-editenv /boot/grub/grubenv list").splitlines()
+    saved = [line.split("=", 1)[1] for line in env if line.startswith("saved_entry=")]
+    # grub-reboot's next_entry was used up by the boot into the debug kernel
+    assert not [line for line in env if line.startswith("next_entry=") and line != "next_entry="]
+    assert saved and not saved[0].startswith("kdebug-"), env
 
 
 def test_kmemleak_scan_accepted(host):
