@@ -270,26 +270,7 @@ class Summary(object):
         if sites is None:
             sites = _sites_of(rec)
         sig = signature_of(sites)
-        f = self.findings.get(sig)
-        if f is None:
-            if len(self.findings) >= self.max_findings:
-                self.truncated = True
-                return
-            func = rec.get('function')
-            f = dict(title='memory leak in %s' % func if func else 'memory leak',
-                     function=func, count=0, bytes=0, sizes=set(), comm=set(),
-                     backtrace=list(rec.get('backtrace') or []), signature=sig,
-                     example=_public(rec))
-            self.findings[sig] = f
-            self.order.append(sig)
-        f['count'] += 1
-        size = rec.get('size') or 0
-        f['bytes'] += size
-        if len(f['sizes']) < MAX_LIST:
-            f['sizes'].add(size)
-        comm = rec.get('comm')
-        if comm is not None and len(f['comm']) < MAX_LIST:
-            f['comm'].add(comm)
+        self._count(sig, rec.get('size') or 0, rec.get('comm'), lambda: rec)
 
     def ignored_texts(self, texts):
         for regex in self.ignore:
@@ -306,6 +287,10 @@ class Summary(object):
         if ignored or (self.ignore and self.ignored_texts((comm,))):
             self.ignored += 1
             return
+        self._count(sig, size, comm, make_record)
+
+    def _count(self, sig, size, comm, make_record):
+        """Count one record under its call-site signature; make_record() gives the example."""
         f = self.findings.get(sig)
         if f is None:
             if len(self.findings) >= self.max_findings:
@@ -325,7 +310,7 @@ class Summary(object):
         if size not in sizes and len(sizes) < MAX_LIST:
             sizes.add(size)
         comms = f['comm']
-        if comm not in comms and len(comms) < MAX_LIST:
+        if comm is not None and comm not in comms and len(comms) < MAX_LIST:
             comms.add(comm)
 
     def result(self):
