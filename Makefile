@@ -208,6 +208,10 @@ molecule: venv ## molecule test --all (scenarios use the lab role)
 		mkdir -p $(dir $(LAB_INVENTORY)); \
 		printf -- '---\n# Placeholder from `make molecule`; the lab role writes the real inventory.\nall:\n  hosts: {}\n' > $(LAB_INVENTORY); \
 		echo "==> molecule: placeholder $(LAB_INVENTORY)"; fi
+	@# A run that was killed (timeout, reboot of the host) leaves molecule's state saying
+	@# `created: true`, and the next run would skip create and converge against no VM.
+	@echo "==> molecule reset --all (forget the state of an earlier, interrupted run)"
+	@molecule reset --all
 	@echo "==> molecule test --all (KDEBUG_CACHE=$(KDEBUG_CACHE))"
 	@molecule test --all
 
