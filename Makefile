@@ -233,9 +233,12 @@ test: ## Everything CI runs: lint, the 3-version matrix (lint+sanity+unit), inte
 	$(call step,venv,$(MAKE) venv)
 	@# The lab's kernel build (~20 min on 2 cores from nothing) runs beside the lint and test
 	@# steps, which mostly use one core; molecule waits for it.
+	@# `set +e`: the recipe shell's -e would end the subshell on a failed build before it wrote
+	@# the exit status, and the wait would never end.
 	@mkdir -p $(BUILD); rm -f $(BUILD)/lab-build.rc; \
 	echo "==> lab-build started in the background (log: $(BUILD)/lab-build.log)"; \
-	( $(MAKE) lab-build > $(BUILD)/lab-build.log 2>&1; echo $$? > $(BUILD)/lab-build.rc ) &
+	( set +e; $(MAKE) lab-build > $(BUILD)/lab-build.log 2>&1; echo $$? > $(BUILD)/lab-build.rc ) & \
+	echo $$! > $(BUILD)/lab-build.pid
 	$(call step,lint-static,$(MAKE) lint-static)
 	$(call step,matrix-2.16,$(MAKE) matrix-2.16)
 	$(call step,matrix-2.19,$(MAKE) matrix-2.19)
