@@ -231,7 +231,7 @@ collect: venv ## Collect findings (kmemleak, kernel log, SysRq d/w) from the lab
 test: ## Everything CI runs: lint, the 3-version matrix (lint+sanity+unit), integration, molecule
 	@rm -f $(BUILD)/timings.txt
 	$(call step,venv,$(MAKE) venv)
-	@# The lab's kernel build (~20 min on 2 cores from nothing) runs beside the lint and test
+	@# The lab's kernel build (27 min on 2 cores from nothing) runs beside the lint and test
 	@# steps, which mostly use one core; molecule waits for it.
 	@# `set +e`: the recipe shell's -e would end the subshell on a failed build before it wrote
 	@# the exit status, and the wait would never end.
