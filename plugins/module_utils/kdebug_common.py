@@ -18,6 +18,7 @@ import gzip
 import os
 import re
 import time
+import zlib
 
 KMSG_PATH = '/dev/kmsg'
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
@@ -45,6 +46,21 @@ def describe_oserror(exc):
     if err is None:
         return text
     return '%s (%s)' % (errno_name(err), text)
+
+
+# What reading a log file (maybe gzip) can raise: gzip adds EOFError for a truncated file
+# and zlib.error for a corrupt one to the OS errors.
+READ_ERRORS = (IOError, OSError, EOFError, zlib.error)
+
+
+def describe_gzip_error(exc):
+    """'truncated gzip file: ...' or 'corrupt gzip file: ...' for what gzip raises on a bad
+    file; None for any other error."""
+    if isinstance(exc, EOFError):
+        return 'truncated gzip file: %s' % exc
+    if isinstance(exc, zlib.error):
+        return 'corrupt gzip file: %s' % exc
+    return None
 
 
 def stat_errno(path):

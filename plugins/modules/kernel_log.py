@@ -270,13 +270,12 @@ ansible_facts:
 
 import errno
 import os
-import zlib
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    KmsgReader, ReadCounter, cap_text_lines, describe_oserror, format_file_cursor,
-    format_kmsg_cursor, open_log_file, parse_cursor, read_boot_id,
+    READ_ERRORS, KmsgReader, ReadCounter, cap_text_lines, describe_gzip_error, describe_oserror,
+    format_file_cursor, format_kmsg_cursor, open_log_file, parse_cursor, read_boot_id,
 )
 
 try:
@@ -482,13 +481,10 @@ def read_files(module, reading, paths):
             reading.feed_file(counter, path, start)
             counter.check()
             new_offsets.append(counter.offset)
-        except (IOError, OSError, EOFError, zlib.error) as exc:
-            if isinstance(exc, EOFError):
-                module.fail_json(msg='path[%d] %s is a truncated gzip file: %s'
-                                     % (index, path, exc))
-            if isinstance(exc, zlib.error):
-                module.fail_json(msg='path[%d] %s is a corrupt gzip file: %s'
-                                     % (index, path, exc))
+        except READ_ERRORS as exc:
+            gzip_error = describe_gzip_error(exc)
+            if gzip_error:
+                module.fail_json(msg='path[%d] %s is a %s' % (index, path, gzip_error))
             module.fail_json(msg='error while reading path[%d] %s: %s'
                                  % (index, path, describe_oserror(exc)))
         finally:

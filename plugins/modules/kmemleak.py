@@ -256,14 +256,13 @@ import errno
 import os
 import re
 import time
-import zlib
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    KmsgReader, cmdline_params, compile_regexes, describe_oserror, find_mount, is_mountpoint,
-    ReadCounter, kernel_config_value, line_text, open_log_file, read_mounts, read_small_file,
-    stat_errno,
+    READ_ERRORS, KmsgReader, ReadCounter, cmdline_params, compile_regexes, describe_gzip_error,
+    describe_oserror, find_mount, is_mountpoint, kernel_config_value, line_text, open_log_file,
+    read_mounts, read_small_file, stat_errno,
 )
 
 try:
@@ -696,11 +695,10 @@ def read_report(module, state):
         summary = summarize(counter, ignore=params['ignore'] or None,
                             max_findings=params['max_findings'])
         counter.check()
-    except (IOError, OSError, EOFError, zlib.error) as exc:
-        if isinstance(exc, EOFError):
-            module.fail_json(msg='%s is a truncated gzip file: %s' % (path, exc))
-        if isinstance(exc, zlib.error):
-            module.fail_json(msg='%s is a corrupt gzip file: %s' % (path, exc))
+    except READ_ERRORS as exc:
+        gzip_error = describe_gzip_error(exc)
+        if gzip_error:
+            module.fail_json(msg='%s is a %s' % (path, gzip_error))
         return exc, 'reading'
     finally:
         fobj.close()

@@ -245,6 +245,14 @@ def test_read_counter_keeps_the_read_error_for_check(tmp_path):
             counter.check()
 
 
+def test_describe_gzip_error_names_truncated_and_corrupt_files_only():
+    import zlib
+    assert kc.describe_gzip_error(EOFError('cut')) == 'truncated gzip file: cut'
+    assert kc.describe_gzip_error(zlib.error('bad crc')) == 'corrupt gzip file: bad crc'
+    assert kc.describe_gzip_error(OSError(errno.EIO, 'I/O error')) is None
+    assert all(issubclass(cls, BaseException) for cls in kc.READ_ERRORS)
+
+
 def test_cap_text_lines():
     lines, cut = kc.cap_text_lines(['a', 'b', 'c'], 2)
     assert (lines, cut) == (['a', 'b'], True)
