@@ -188,7 +188,7 @@ matrix-%:
 # ---------------------------------------------------------------------------------------------
 # Lab, Molecule, quickstart (playbooks and scenarios: see playbooks/, molecule/)
 # ---------------------------------------------------------------------------------------------
-.PHONY: lab lab-build lab-down molecule quickstart collect
+.PHONY: lab lab-build lab-down lab-reboots molecule quickstart collect
 lab: venv ## Bring the lab VM(s) up (builds what is not cached under $(KDEBUG_CACHE))
 	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=present"
 	@ansible-playbook playbooks/lab.yml -e lab_state=present
@@ -200,6 +200,11 @@ lab-build: venv ## Build (or find cached) the lab's base image, debug kernel and
 lab-down: venv ## Stop the lab VM(s) and remove their overlays
 	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=absent"
 	@ansible-playbook playbooks/lab.yml -e lab_state=absent
+
+N ?= 10
+lab-reboots: ## Reboot the running lab VM N times (make lab-reboots N=50): time per reboot, hangs (tests/lab/reboots)
+	@echo "==> tests/lab/reboots $(N) (results: build/lab-reboots.tsv)"
+	@$(ROOT)/tests/lab/reboots $(N)
 
 # molecule links $(LAB_INVENTORY) into its ephemeral dir before `create` (the lab role) writes
 # it, so a placeholder must exist on a fresh machine.
