@@ -37,7 +37,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     KMEMLEAK_SKIP, MAX_FRAMES, guilty_frame, parse_frame, skip_regex,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
-    CHUNK_SIZE, iter_lines, to_text,
+    MAX_LINE, LineReader, clean, iter_lines, to_text,
 )
 
 #: hex dump lines kept per record (the kernel prints at most 2: HEX_MAX_LINES)
@@ -58,6 +58,24 @@ _FRAMEISH_RE = re.compile(r'^\s*(?:\[<|\[\s*$|[A-Za-z_][\w.]*\+0x[0-9a-f]*$|0x[0
 _KMEMLEAK_PREFIX = 'kmemleak: '
 
 KMEMLEAK_SKIP_RE = skip_regex(KMEMLEAK_SKIP)
+
+#: what a line of a backtrace is (backtrace_line)
+FRAME, DAMAGED, END = 'frame', 'damaged', 'end'
+
+
+def backtrace_line(text):
+    """(kind, Frame or None) of a line read inside a backtrace (message text, cleaned).
+
+    FRAME: a frame. DAMAGED: an indented line that starts like a frame but does not parse, or
+    holds bytes that were not UTF-8 (a garbled or cut frame): the record is corrupted, and the
+    frames after it still belong to it. END: anything else ends the backtrace.
+    """
+    f = parse_frame(text)
+    if f is not None:
+        return FRAME, f
+    if text[:1].isspace() and (u'\ufffd' in text or _FRAMEISH_RE.match(text)):
+        return DAMAGED, None
+    return END, None
 
 
 def new_record(address=None, size=0, kind=''):
@@ -122,10 +140,13 @@ class RecordParser(object):
             return None
         state = self.state
         if state == 'bt':
-            f = parse_frame(text)
-            if f is not None:
+            kind, f = backtrace_line(text)
+            if kind == FRAME:
                 if len(self.frames) < self.max_frames:
                     self.frames.append(f)
+                return None
+            if kind == DAMAGED:
+                rec['corrupted'] = True
                 return None
             if _FRAMEISH_RE.match(text):
                 rec['corrupted'] = True
@@ -360,6 +381,9 @@ _FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age
 _FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
 _FAST_HEX_BLOCK_RE = re.compile(br'  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*(?:[0-9a-fA-F]{2}(?: |(?=\r?\n)))'
                                 br'{1,32}[^\n]*\n)*\Z')
+# bytes the line parser's clean() would change (control characters, ESC, a BOM): a record
+# holding any goes through the line parser, so that both paths give the same record
+_FAST_UNCLEAN_RE = re.compile(b'[\x00-\x08\x0b-\x1f\x7f]|\xef\xbb\xbf')
 _CACHE_MAX = 1024
 _MAX_CARRY = 1 << 22
 
@@ -379,15 +403,18 @@ class _FastParser(object):
         corrupted = False
         ended = False
         for raw in block.split(b'\n'):
-            text = raw.decode('utf-8', 'replace').rstrip('\r')
+            text = clean(raw.decode('utf-8', 'replace'))  # as the line parser sees it
             if ended:
                 if text.strip():
                     return False  # more text after the record: not the plain format
                 continue
-            f = parse_frame(text)
-            if f is not None:
+            kind, f = backtrace_line(text)
+            if kind == FRAME:
                 if len(frames) < MAX_FRAMES:
                     frames.append(f)
+                continue
+            if kind == DAMAGED:
+                corrupted = True
                 continue
             if _FRAMEISH_RE.match(text):
                 corrupted = True
@@ -410,6 +437,10 @@ class _FastParser(object):
         nl1 = part.find(b'\n')
         if nl1 < 0:
             return False
+        if _FAST_UNCLEAN_RE.search(part):
+            return False
+        if len(part) > MAX_LINE and max(len(p) for p in part.split(b'\n')) >= MAX_LINE:
+            return False  # the line parser cuts such a line
         m = _FAST_HEADER_RE.match(part, 0, nl1)
         if not m:
             return False
@@ -467,24 +498,9 @@ def _close_into(summary, parser):
 
 
 def _read_chunks(stream):
-    size = CHUNK_SIZE * 16
-    if isinstance(stream, type(u'')):
-        stream = stream.encode('utf-8', 'replace')
-    if isinstance(stream, (bytes, bytearray)):
-        data = bytes(stream)
-        for i in range(0, len(data), size):
-            yield data[i:i + size]
-        return
-    while True:
-        try:
-            data = stream.read(size)
-        except Exception:
-            return
-        if not data:
-            return
-        if not isinstance(data, bytes):
-            data = to_text(data).encode('utf-8', 'replace')
-        yield data
+    """Blocks of whole lines with LF ends (kmsg.LineReader: CR ends, capped lines)."""
+    reader = stream if isinstance(stream, LineReader) else LineReader(stream)
+    return reader.blocks()
 
 
 def _fast_block(summary, fast, block, lineno):
@@ -508,7 +524,8 @@ def _fast_block(summary, fast, block, lineno):
 
 
 def summarize_stream(stream, ignore=None, max_findings=None):
-    """summarize() of a kmemleak report read from a file object or a text/bytes blob.
+    """summarize() of a kmemleak report read from a file object, a kmsg.LineReader (whose
+    counts and read error the caller then has) or a text/bytes blob.
 
     The plain /sys/kernel/debug/kmemleak format is cut into records at C speed and each
     distinct backtrace is parsed once; anything else (log prefixes, "kmemleak: " lines)

@@ -19,9 +19,12 @@ into a LogLine with the message text and the metadata stripped off it:
 - ``/dev/kmsg`` records: ``6,1234,5678,-;msg`` and ``4,1234,5678,-,caller=T1;msg``;
 - plain text (``/sys/kernel/debug/kmemleak``, captures without timestamps).
 
-Serial captures are cleaned: CR, NUL, ANSI escapes and other control bytes are
-removed, invalid UTF-8 is replaced, over-long lines are capped, and a kernel
-line glued behind user-space output (``login: [  12.3] BUG: ...``) is found.
+Input is read by one reader (LineReader): every run of CRs, with or without an
+LF after it, is a line end like LF (serial captures end lines with CR LF,
+CR CR LF, or CR alone), and over-long lines are cut and counted. Lines are then
+cleaned: NUL, ANSI escapes and other control bytes are removed, invalid UTF-8
+is replaced, the escapes of /dev/kmsg records are decoded, and a kernel line
+glued behind user-space output (``login: [  12.3] BUG: ...``) is found.
 
 Stdlib only; runs on Python 2.7 and 3.6+.
 """
@@ -29,7 +32,6 @@ Stdlib only; runs on Python 2.7 and 3.6+.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import codecs
 import itertools
 import re
 
@@ -292,12 +294,42 @@ def _parse_prefixes(line, text, depth=0):
     line.text = text
 
 
+# /dev/kmsg escapes every byte < 0x20, >= 0x7f and the backslash as \\xNN
+# (kernel/printk/printk.c:msg_add_ext_text in 5.10+, msg_print_ext_body before); the kernel's
+# own readers decode them (util-linux dmesg: unhexmangle_to_buffer; systemd-journald's
+# dev_kmsg_record: cunescape_length_with_prefix)
+_KMSG_ESCAPE_RE = re.compile(r'\\x([0-9a-fA-F]{2})')
+
+
+def _kmsg_unescape(text):
+    """Text of a /dev/kmsg record with its \\xNN escapes decoded (bytes >= 0x80 as UTF-8);
+    newlines are kept (split_glued makes lines of them), other control characters removed."""
+    data = _KMSG_ESCAPE_RE.sub(lambda m: u'\x00%s' % m.group(1).lower(), text)
+    out = bytearray()
+    for i, part in enumerate(data.split(u'\x00')):
+        if i:
+            out.append(int(part[:2], 16))
+            part = part[2:]
+        out.extend(part.encode('utf-8'))
+    text = bytes(out).decode('utf-8', 'replace').strip(u'\n')
+    if u'\x1b' in text:
+        text = _ANSI_RE.sub(u'', text)
+    if _CTRL_RE.search(text):
+        text = _CTRL_RE.sub(u'', text)
+    return text
+
+
 def parse_line(raw, lineno=None):
-    """Parse one line (str or bytes) into a LogLine. Never raises."""
+    """Parse one line (str or bytes) into a LogLine. Never raises.
+
+    The text of a /dev/kmsg record has its escapes decoded; when it held escaped newlines
+    (``\\x0aShowing all locks held in the system:``), split_glued() makes one LogLine of each."""
     try:
         text = clean(to_text(raw))
         line = LogLine(raw, text, lineno)
         _parse_prefixes(line, text)
+        if line.origin == 'kmsg' and u'\\x' in line.text:
+            line.text = _kmsg_unescape(line.text)
         return line
     except Exception:  # pragma: no cover - defensive: never raise on input
         return LogLine(raw, u'', lineno)
@@ -305,8 +337,18 @@ def parse_line(raw, lineno=None):
 
 def split_glued(line):
     """A kernel line glued behind a line cut mid-way on a serial console:
-    "[ 1.000000]  vfs_wri[ 2.000000] BUG: ..." -> [LogLine(" vfs_wri"), LogLine("BUG: ...")]."""
+    "[ 1.000000]  vfs_wri[ 2.000000] BUG: ..." -> [LogLine(" vfs_wri"), LogLine("BUG: ...")];
+    a /dev/kmsg record that holds newlines: one LogLine per line."""
     text = line.text
+    if u'\n' in text:
+        # a /dev/kmsg record with escaped newlines: one LogLine per line, same metadata
+        out = []
+        for piece in text.split(u'\n'):
+            copy = LogLine(line.raw, piece, line.lineno, line.origin, line.ts, line.wallclock,
+                           line.seq, line.level, line.caller, line.facility, line.host,
+                           line.program, line.kernel)
+            out.append(copy)
+        return out
     if line.ts is None or u'[' not in text:
         return [line]
     m = _EMBEDDED_TS_RE.search(text)
@@ -323,134 +365,277 @@ def is_dict_line(text):
     return bool(text) and text[0] == ' ' and _DICT_RE.match(text) is not None
 
 
-def _split_text(data, carry_state):
-    """Split a text chunk into complete lines; keeps the tail in carry_state."""
-    carry = carry_state[0]
-    if carry:
-        data = carry + data
-    parts = data.split(u'\n')
-    tail = parts.pop()
-    if carry_state[1]:
-        # discarding the rest of an over-long line
-        if parts:
-            parts.pop(0)
-            carry_state[1] = False
-        else:
-            tail = u''
-    if len(tail) > MAX_LINE:
-        parts.append(tail[:MAX_LINE])
-        tail = u''
-        carry_state[1] = True
-    carry_state[0] = tail
+# --- the one chunked reader and line splitter ----------------------------------------------
+#
+# A serial console ends lines with CR LF (the tty adds the CR), with CR CR LF (the kernel's
+# console driver and the tty both add one), or with CR alone (a progress meter redrawing its
+# line; a capture taken without LF translation). Every run of CRs, with or without an LF after
+# it, is one line end, and so is a lone LF: LineReader turns each into one LF, so that every
+# parser splits on LF only and counts the same lines.
+
+#: Longest line, in bytes, a reader passes on; the rest of a longer line is dropped and
+#: counted (LineReader.cut_lines), so that memory stays bounded on a capture without line ends.
+#: Four bytes per character: a line of MAX_LINE characters always fits.
+MAX_LINE_BYTES = MAX_LINE * 4
+
+_CR_RUN_RE = re.compile(b'\r+\n?')
+_TEXT_CR_RUN_RE = re.compile(u'\r+\n?')
+
+
+class LineReader(object):
+    """The chunked reader of every parser and module: a file object (binary or text), bytes or
+    text, read in chunks, given out as bytes blocks of whole lines.
+
+    - line ends become LF (see above): a block holds complete lines, each ending with LF,
+      except the last block of an input that does not end with a line end (``partial``);
+    - lines longer than MAX_LINE_BYTES are cut there; ``cut_lines`` counts them and
+      ``cut_bytes`` the bytes dropped, so that a caller can say that input was dropped;
+    - ``lines`` counts the lines given out (an incomplete last one included);
+    - ``offset`` is the position in the source, in its own bytes, after the last line end that
+      is certainly complete (not after trailing CRs: an LF may follow them): a later read that
+      starts there reads an incomplete last line again, whole;
+    - the parsers take a read error for the end of their input; the reader keeps it and
+      ``check()`` raises it, so a truncated gzip file or an I/O error fails clearly instead of
+      giving a silently short result.
+
+    ``read(size)`` makes it a file object for the parsers' streaming paths (a block may be
+    longer than ``size``); ``blocks()`` iterates the blocks.
+    """
+
+    def __init__(self, source, start=0, chunk_size=None, max_line=MAX_LINE_BYTES):
+        self.source = source
+        self.start = start
+        self.chunk_size = chunk_size
+        self.max_line = max_line
+        self.lines = 0
+        self.cut_lines = 0
+        self.cut_bytes = 0
+        self.offset = start
+        self.partial = False
+        self.error = None
+        self._gen = None
+
+    def check(self):
+        """Raise the read error the parser took for the end of the input, if any."""
+        if self.error is not None:
+            raise self.error
+
+    def read(self, size=-1):
+        if self._gen is None:
+            self._gen = self._blocks()
+        for block in self._gen:
+            if block:
+                return block
+        return b''
+
+    def blocks(self):
+        while True:
+            block = self.read()
+            if not block:
+                return
+            yield block
+
+    def _raw_chunks(self):
+        source = self.source
+        size = self.chunk_size or CHUNK_SIZE * 16
+        if isinstance(source, (bytes, bytearray, _text_type)):
+            data = source.encode('utf-8', 'replace') if isinstance(source, _text_type) else bytes(source)
+            for i in range(0, len(data), size):
+                yield data[i:i + size]
+            return
+        if source is None:
+            return
+        while True:
+            try:
+                data = source.read(size)
+            except Exception as exc:  # gzip raises EOFError and zlib.error besides OSError
+                self.error = exc
+                return
+            if not data:
+                return
+            if isinstance(data, _text_type):
+                data = data.encode('utf-8', 'replace')
+            elif not isinstance(data, bytes):
+                data = bytes(data)
+            yield data
+
+    def _blocks(self):
+        held = b''   # trailing CRs of the raw data read so far: an LF may follow them
+        line = b''   # the unfinished last line (LF ends already applied), at most max_line
+        cutting = False  # dropping the rest of an over-long line
+        base = self.start  # source position of the start of `held`
+        for data in self._raw_chunks():
+            raw = held + data if held else data
+            k = len(raw)
+            if raw.endswith(b'\r'):
+                k = len(raw.rstrip(b'\r'))
+            end = max(raw.rfind(b'\n', 0, k), raw.rfind(b'\r', 0, k))
+            if end >= 0:
+                self.offset = base + end + 1
+            held = raw[k:]
+            base += k
+            body = raw[:k] if held else raw
+            if b'\r' in body:
+                body = _CR_RUN_RE.sub(b'\n', body)
+            if not body:
+                continue
+            out, line, cutting = self._complete(body, line, cutting)
+            if out:
+                yield out
+        if held:
+            out, line, cutting = self._complete(b'\n', line, cutting)
+            if out:
+                yield out
+        if line:
+            self.lines += 1
+            self.partial = True
+            yield line
+
+    def _complete(self, body, line, cutting):
+        """(complete lines of line + body, the new unfinished line, cutting)."""
+        last = body.rfind(b'\n')
+        max_line = self.max_line
+        if last < 0:
+            line, cutting = self._extend(line, body, cutting)
+            return b'', line, cutting
+        first = body.find(b'\n')
+        head = body[:first]
+        if cutting:
+            self.cut_bytes += len(head)
+            head = line
+        elif line:
+            head = line + head
+        if len(head) > max_line:
+            self.cut_lines += 1
+            self.cut_bytes += len(head) - max_line
+            head = head[:max_line]
+        middle = body[first + 1:last + 1]
+        if len(middle) > max_line // 2 and self._long_line_in(middle):
+            middle = self._cap_lines(middle)
+        tail = body[last + 1:]
+        self.lines += 1 + middle.count(b'\n')
+        new_line, cutting = b'', False
+        if tail:
+            new_line, cutting = self._extend(b'', tail, False)
+        return head + b'\n' + middle, new_line, cutting
+
+    def _extend(self, line, data, cutting):
+        """Append data (no line end in it) to the unfinished line; (line, cutting)."""
+        if cutting:
+            self.cut_bytes += len(data)
+            return line, True
+        line = line + data if line else data
+        if len(line) > self.max_line:
+            self.cut_lines += 1
+            self.cut_bytes += len(line) - self.max_line
+            return line[:self.max_line], True
+        return line, False
+
+    def _long_line_in(self, block):
+        """True when block may hold a line longer than max_line: every such line contains a
+        whole aligned window of max_line // 2 bytes without LF (a few finds, C speed)."""
+        step = max(1, self.max_line // 2)
+        for pos in range(0, len(block) - step + 1, step):
+            if block.find(b'\n', pos, pos + step) < 0:
+                return True
+        return False
+
+    def _cap_lines(self, block):
+        max_line = self.max_line
+        out = []
+        for part in block.split(b'\n'):
+            if len(part) > max_line:
+                self.cut_lines += 1
+                self.cut_bytes += len(part) - max_line
+                part = part[:max_line]
+            out.append(part)
+        return b'\n'.join(out)
+
+
+def split_line_ends(text):
+    """The lines of one item of text (a str/bytes line, maybe with its end, or a blob), split
+    on the same line ends as LineReader; a trailing line end ends the last line."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode('utf-8', 'replace')
+    if u'\r' in text:
+        text = _TEXT_CR_RUN_RE.sub(u'\n', text)
+    if u'\n' not in text:
+        return [text]
+    parts = text.split(u'\n')
+    if not parts[-1]:
+        parts.pop()
     return parts
 
 
-def _file_chunks(stream):
-    """Lists of complete lines, one list per chunk read (the last line may be a _Partial)."""
-    carry_state = [u'', False]
-    decoder = None
-    while True:
-        try:
-            data = stream.read(CHUNK_SIZE)
-        except Exception:
-            data = None
-        if not data:
-            break
-        if not isinstance(data, _text_type):
-            if decoder is None:
-                decoder = codecs.getincrementaldecoder('utf-8')('replace')
-            data = decoder.decode(bytes(data))
-        yield _split_text(data, carry_state)
-    if decoder is not None:
-        tail = decoder.decode(b'', True)
-        if tail:
-            yield _split_text(tail, carry_state)
-    if carry_state[0]:
-        yield [_Partial(carry_state[0])]
-
-
 class _Partial(_text_type):
-    """The last line of an input that does not end with a newline."""
+    """The last line of an input that does not end with a line end."""
 
 
-def _iter_raw_text(text):
-    start = 0
-    n = len(text)
-    while start < n:
-        end = text.find(u'\n', start)
-        if end < 0:
-            yield _Partial(text[start:min(n, start + MAX_LINE)])
-            return
-        yield text[start:min(end, start + MAX_LINE)]
-        start = end + 1
+def _reader_lines(reader):
+    """Text lines of a LineReader (the last may be a _Partial)."""
+    for block in reader.blocks():
+        text = block.decode('utf-8', 'replace')
+        parts = text.split(u'\n')
+        tail = parts.pop()
+        for part in parts:
+            yield part
+        if tail:
+            yield _Partial(tail[:MAX_LINE])
 
 
 def _item_lines(item):
     if isinstance(item, LogLine):
         return (item,)
-    item = to_text(item)
-    if u'\n' in item.rstrip(u'\r\n'):
-        return _iter_raw_text(item)
-    if item.endswith(u'\n'):
-        # a line with its end (readline, splitlines(True)): without the LF, a CRLF end is
-        # the same lone trailing CR as in a file read in chunks, not one more (empty) line
-        item = item[:-1]
-    return (item,)
+    if not isinstance(item, (bytes, bytearray, _text_type)):
+        item = to_text(item)
+    return split_line_ends(item)
 
 
 def _iter_raw(stream):
     """Raw lines (text, or LogLine objects passed through) of any kind of input."""
     if stream is None:
         return iter(())
-    if isinstance(stream, (bytes, bytearray)):
-        return _iter_raw_text(bytes(stream).decode('utf-8', 'replace'))
-    if isinstance(stream, _text_type):
-        return _iter_raw_text(stream)
-    if hasattr(stream, 'read'):
-        return itertools.chain.from_iterable(_file_chunks(stream))
+    if isinstance(stream, LineReader):
+        return _reader_lines(stream)
+    if isinstance(stream, (bytes, bytearray, _text_type)) or hasattr(stream, 'read'):
+        return _reader_lines(LineReader(stream))
     return itertools.chain.from_iterable(_item_lines(item) for item in stream)
 
 
 def _line_groups(stream, start_lineno):
-    """LogLines of each raw line (a lone CR or a glued kernel line makes several)."""
+    """LogLines of each raw line (a glued kernel line or a /dev/kmsg record holding escaped
+    newlines makes several, with the same lineno). An error of the source itself (a
+    KmsgReader failing) propagates; the reader of a file object keeps its read error for
+    LineReader.check()."""
     lineno = start_lineno - 1
     prev_kmsg = False
-    try:
-        for raw in _iter_raw(stream):
-            lineno += 1
-            if isinstance(raw, LogLine):
-                prev_kmsg = raw.origin == 'kmsg'
-                yield (raw,)
-                continue
-            partial = isinstance(raw, _Partial)
-            if u'\r' in raw:
-                pieces = [p for p in raw.split(u'\r') if p]
-                if not pieces:
-                    pieces = [u'']
-            else:
-                pieces = [raw]
-            out = []
-            for piece in pieces:
-                if prev_kmsg and is_dict_line(piece):
-                    continue
-                line = parse_line(piece, lineno)
-                line.raw = _text_type(piece)
-                prev_kmsg = line.origin == 'kmsg'
-                out.extend(split_glued(line))
-            if partial and out and not raw.endswith(u'\r'):
+    for raw in _iter_raw(stream):
+        lineno += 1
+        if isinstance(raw, LogLine):
+            prev_kmsg = raw.origin == 'kmsg'
+            yield (raw,)
+            continue
+        if prev_kmsg and is_dict_line(raw):
+            continue
+        try:
+            line = parse_line(raw, lineno)
+            line.raw = _text_type(raw)
+            prev_kmsg = line.origin == 'kmsg'
+            out = split_glued(line)
+            if isinstance(raw, _Partial) and out:
                 out[-1].partial = True
-            yield out
-    except Exception:  # pragma: no cover - defensive
-        return
+        except Exception:  # pragma: no cover - defensive: never raise on input
+            continue
+        yield out
 
 
 def iter_lines(stream, start_lineno=1):
     """Iterator of a LogLine for every line of ``stream``.
 
-    ``stream``: a binary or text file object, a str/bytes blob, or an iterable
-    of str/bytes/LogLine. Lines are split on LF, CRLF and lone CR (a lone CR
-    yields several LogLines with the same ``lineno``). /dev/kmsg dictionary
-    continuation lines are dropped. Never raises on bad input; memory use is
-    bounded by MAX_LINE and CHUNK_SIZE.
+    ``stream``: a LineReader, a binary or text file object, a str/bytes blob, or an iterable
+    of str/bytes/LogLine. Lines end at LF, and at every run of CRs with or without an LF after
+    it (LineReader). /dev/kmsg dictionary continuation lines are dropped, and the escapes of
+    /dev/kmsg records are decoded (parse_line). Never raises on bad input; memory use is
+    bounded by MAX_LINE_BYTES and the chunk size.
     """
     return itertools.chain.from_iterable(_line_groups(stream, start_lineno))

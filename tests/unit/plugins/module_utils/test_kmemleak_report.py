@@ -136,3 +136,55 @@ def test_empty_and_junk_input():
     assert summarize_stream(io.BytesIO(b'')) == summarize([])
     assert summarize_stream(io.BytesIO(b'\x00\xff' * 1000))['records'] == 0
     assert list(parse_records([None, 5, b'\xff'])) == []
+
+
+def _plain(name):
+    return b''.join(line for line in pf.raw(name).splitlines(True) if not line.startswith(b'#'))
+
+
+def test_cr_only_report_loses_no_record():
+    """Issue 11, item 1: a report whose lines end with CR only (a serial capture without LF)
+    is read whole; before, 1451 of 8706 records of this 6 MB input were found."""
+    data = (_plain('kmemleak_debugfs_6x.txt') * 2902).replace(b'\n', b'\r')
+    assert len(data) > 6 * 1024 * 1024
+    s = summarize_stream(io.BytesIO(data))
+    assert s['records'] == 8706
+    assert s == summarize_stream(io.BytesIO(data.replace(b'\r', b'\n')))
+    crlf = summarize_stream(io.BytesIO(_plain('kmemleak_debugfs_6x.txt').replace(b'\n', b'\r\r\n')))
+    assert crlf == summarize_stream(io.BytesIO(_plain('kmemleak_debugfs_6x.txt')))
+
+
+GARBLED = [b'    [<ffffffff8a297b3d>] kmalloc_tr\xff\xfece+0x2d/0x80',
+           b'    [<ffffffff8a2\x00\xc3(b3d>] \xff',
+           b'    \xe9\xe9\xe9']
+
+
+@pytest.mark.parametrize('garbage', GARBLED)
+def test_garbled_frame_line_is_skipped_and_the_record_marked(garbage):
+    """Issue 11, item 4: one garbled frame line (invalid UTF-8, NUL) no longer ends the
+    backtrace: the frames after it are kept, so separate leaks are not merged under an empty
+    signature, and the record is marked corrupted."""
+    lines = _plain('kmemleak_debugfs_rhel7.txt').split(b'\n')
+    bt = [i for i, line in enumerate(lines) if line.strip().startswith(b'backtrace')]
+    for i in reversed(bt):
+        lines.insert(i + 1, garbage)  # before the first frame of every record
+    data = b'\n'.join(lines)
+    whole = summarize_stream(io.BytesIO(_plain('kmemleak_debugfs_rhel7.txt')))
+    for s in (summarize_stream(io.BytesIO(data)), summarize(parse_records(iter_lines(io.BytesIO(data))))):
+        assert s['records'] == 3 and s['corrupted'] == 3
+        assert [(f['title'], f['count'], f['signature']) for f in s['findings']] == [
+            (f['title'], f['count'], f['signature']) for f in whole['findings']]
+    recs = list(parse_records(iter_lines(io.BytesIO(data))))
+    assert all(r['corrupted'] for r in recs)
+    assert recs[0]['backtrace'] == list(parse_records(iter_lines(io.BytesIO(
+        _plain('kmemleak_debugfs_rhel7.txt')))))[0]['backtrace']
+
+
+def test_fast_path_strips_nul_from_comm_like_the_line_parser():
+    """Issue 11, item 6: a NUL (or another control byte) in comm gives the same comm on both
+    paths (the fast path kept it)."""
+    data = _plain('kmemleak_debugfs_6x.txt').replace(b'comm "ip"', b'comm "i\x00p\x07"', 1)
+    fast = summarize_stream(io.BytesIO(data))
+    assert fast == summarize(parse_records(iter_lines(io.BytesIO(data))))
+    assert 'ip' in fast['findings'][0]['comm'] or 'ip' in fast['findings'][1]['comm']
+    assert not any('\x00' in c for f in fast['findings'] for c in f['comm'])

@@ -11,7 +11,7 @@ import io
 import pytest
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
-    CHUNK_SIZE, MAX_LINE, LogLine, iter_lines, parse_line,
+    CHUNK_SIZE, MAX_LINE, MAX_LINE_BYTES, LineReader, LogLine, iter_lines, parse_line, split_line_ends,
 )
 
 # raw line -> (origin, ts, wallclock, caller, level, seq, text)
@@ -77,9 +77,10 @@ def test_iter_lines_binary_file_crlf_cr_dict_lines():
     data = (b'6,1,2,-;hello\r\n SUBSYSTEM=pci\n DEVICE=+pci:0000:00:01.0\n'
             b'[ 1.000000] a\rb\r\r\n\n[ 2.000000] last without newline')
     lines = list(iter_lines(io.BytesIO(data)))
+    # a lone CR is a line end (issue 11: CR-only captures lost reports); CR CR LF is one
     assert [(ln.lineno, ln.origin, ln.text) for ln in lines] == [
-        (1, 'kmsg', 'hello'), (4, 'dmesg', 'a'), (4, 'plain', 'b'), (5, 'plain', ''),
-        (6, 'dmesg', 'last without newline')]
+        (1, 'kmsg', 'hello'), (4, 'dmesg', 'a'), (5, 'plain', 'b'), (6, 'plain', ''),
+        (7, 'dmesg', 'last without newline')]
 
 
 def test_iter_lines_lines_with_their_ends_agree_with_the_file():
@@ -90,7 +91,7 @@ def test_iter_lines_lines_with_their_ends_agree_with_the_file():
     from_file = [(ln.lineno, ln.origin, ln.text) for ln in iter_lines(io.BytesIO(data))]
     from_lines = [(ln.lineno, ln.origin, ln.text) for ln in iter_lines(io.BytesIO(data).readlines())]
     assert from_lines == from_file
-    assert (5, 'dmesg', 'c') in from_lines and len(from_lines) == 6
+    assert (6, 'dmesg', 'c') in from_lines and len(from_lines) == 6
 
 
 def test_iter_lines_inputs_of_every_kind_agree():
@@ -124,3 +125,99 @@ def test_iter_lines_never_raises():
     assert list(iter_lines(Broken())) == []
     assert list(iter_lines(None)) == []
     assert [ln.text for ln in iter_lines([b'\xff\xfe\x00', 5])] == [u'\ufffd\ufffd', u'5']
+
+
+def _read_all(reader):
+    out = b''
+    while True:
+        block = reader.read(65536)
+        if not block:
+            return out
+        out += block
+
+
+def test_line_reader_line_ends_become_lf():
+    for chunk_size in (1, 2, 3, 7, 65536):
+        reader = LineReader(io.BytesIO(b'a\r\nb\r\r\nc\rd\r\re\n\nf'), chunk_size=chunk_size)
+        assert _read_all(reader) == b'a\nb\nc\nd\ne\n\nf', chunk_size
+        assert (reader.lines, reader.partial, reader.cut_lines) == (7, True, 0)
+
+
+def test_line_reader_offset_after_the_last_certain_line_end():
+    # trailing CRs may be followed by an LF: the line before them is read again next time
+    for data, offset in ((b'one\ntwo\r\nthr', 9), (b'one\rtwo\r', 4), (b'one\rtwo', 4), (b'x\r\r', 0),
+                         (b'a\nb\n', 4)):
+        for chunk_size in (1, 3, 65536):
+            reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+            _read_all(reader)
+            assert reader.offset == offset, (data, chunk_size)
+    reader = LineReader(io.BytesIO(b'new\n'), start=4)
+    assert _read_all(reader) == b'new\n' and (reader.offset, reader.lines) == (8, 1)
+
+
+def test_line_reader_caps_lines_and_counts_what_it_dropped():
+    long_line = b'x' * (MAX_LINE_BYTES * 3)
+    data = b'short\n' + long_line + b'\nnext\n' + b'y' * (MAX_LINE_BYTES + 10)
+    for chunk_size in (1000, MAX_LINE_BYTES, 1 << 20):
+        reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+        out = _read_all(reader).split(b'\n')
+        assert [len(p) for p in out] == [5, MAX_LINE_BYTES, 4, MAX_LINE_BYTES], chunk_size
+        assert (reader.cut_lines, reader.cut_bytes) == (2, MAX_LINE_BYTES * 2 + 10), chunk_size
+        assert reader.lines == 4
+
+
+def test_line_reader_keeps_the_read_error():
+    class Broken(object):
+        calls = 0
+
+        def read(self, size):
+            self.calls += 1
+            if self.calls > 1:
+                raise EOFError('cut')
+            return b'one\ntw'
+    reader = LineReader(Broken())
+    assert _read_all(reader) == b'one\ntw'
+    with pytest.raises(EOFError):
+        reader.check()
+    assert reader.offset == 4
+
+
+def test_cr_only_capture_loses_nothing():
+    """Issue 11, item 1: a capture whose lines end with CR only (2 MB and more) is read whole;
+    before, the lines after the first 4096 characters were dropped without a word."""
+    record = b'[  245.000000] INFO: task dd:3560 blocked for more than 120 seconds.\r'
+    data = record * 30000  # ~2 MB, no LF at all
+    lines = [ln for ln in iter_lines(io.BytesIO(data)) if ln.text.startswith('INFO: task')]
+    assert len(lines) == 30000
+    assert [ln.lineno for ln in lines[:3]] == [1, 2, 3]
+    # a progress meter printing CR for 20 KB before a report
+    meter = b''.join(b'%3d%%\r' % (i % 100) for i in range(4000)) + b'[ 1.000000] BUG: x\n'
+    assert [ln.text for ln in iter_lines(io.BytesIO(meter))][-1] == 'BUG: x'
+
+
+def test_split_line_ends_agrees_with_the_reader():
+    for item in (u'a\r\n', u'a\rb\r\r\n', u'a', u'a\n\nb', b'x\ry'):
+        expected = _read_all(LineReader(item)).decode('utf-8').split(u'\n')
+        if not expected[-1]:
+            expected.pop()
+        assert split_line_ends(item) == expected, item
+
+
+KMSG_ESCAPES = [
+    # kernel/printk/printk.c:msg_add_ext_text escapes c < ' ', c >= 127 and '\\' as \\x%02x
+    (u'4,5002,912000200,-;\\x0aShowing all locks held in the system:', [u'Showing all locks held in the system:']),
+    (u'4,5012,912000241,-;=====\\x0a', [u'=====']),
+    (u'6,7,8,-;caf\\xc3\\xa9 \\x5cn tab\\x09end', [u'caf\xe9 \\n tab\tend']),
+    (u'6,7,8,-;one\\x0atwo\\x0a\\x0athree', [u'one', u'two', u'', u'three']),
+    (u'6,7,8,-;\\x1b[0mcolour\\x07', [u'colour']),
+    (u'[ 1.000000] not a kmsg record \\x0a', [u'not a kmsg record \\x0a']),
+]
+
+
+@pytest.mark.parametrize('raw, texts', KMSG_ESCAPES)
+def test_kmsg_escapes_are_decoded_like_dmesg_does(raw, texts):
+    """Issue 11, item 8: /dev/kmsg text is decoded as util-linux dmesg does; a record holding
+    newlines gives one line per line, with the record's sequence number and time."""
+    lines = list(iter_lines([raw]))
+    assert [ln.text for ln in lines] == texts
+    assert len(set((ln.lineno, ln.seq, ln.ts) for ln in lines)) == 1

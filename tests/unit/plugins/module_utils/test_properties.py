@@ -218,9 +218,9 @@ def _peak(func):
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Read in 64 KiB chunks so that short test inputs already span many chunks."""
-    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings, kmemleak_report
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings, kmsg
     monkeypatch.setattr(kernel_findings, 'CHUNK_SIZE', 4096)
-    monkeypatch.setattr(kmemleak_report, 'CHUNK_SIZE', 4096)
+    monkeypatch.setattr(kmsg, 'CHUNK_SIZE', 4096)  # kmsg.LineReader, the reader of kmemleak_report
 
 
 def test_memory_bounded_independent_of_length(small_chunks):
@@ -270,3 +270,28 @@ def test_kmemleak_memory_bounded_independent_of_length(small_chunks):
     small, large = run(2000), run(16000)
     assert large < 4 * 1024 * 1024, large
     assert large < small * 1.25 + 256 * 1024, (small, large)
+
+
+@st.composite
+def mutated_kmemleak_report(draw):
+    """A kmemleak report (debugfs form) with bytes replaced or inserted inside its lines:
+    NUL, control bytes, invalid UTF-8, CR."""
+    lines = pf.load(draw(st.sampled_from(['kmemleak_debugfs_6x.txt', 'kmemleak_debugfs_rhel7.txt']))).split(b'\n')
+    for _step in range(draw(st.integers(1, 8))):
+        i = draw(st.integers(0, len(lines) - 1))
+        line = lines[i]
+        pos = draw(st.integers(0, len(line)))
+        junk = draw(st.sampled_from([b'\x00', b'\x07', b'\x1b[0m', b'\xff', b'\xc3', b'\r', b'\t', b'\xef\xbb\xbf',
+                                     b'\x7f']))
+        if draw(st.booleans()) and pos < len(line):
+            lines[i] = line[:pos] + junk + line[pos + 1:]
+        else:
+            lines[i] = line[:pos] + junk + line[pos:]
+    return b'\n'.join(lines)
+
+
+@SETTINGS
+@given(mutated_kmemleak_report())
+def test_kmemleak_fast_path_equals_line_parser_on_mutated_reports(data):
+    """Issue 11, item 6: the fast path and the line parser give equal results."""
+    assert summarize_stream(io.BytesIO(data)) == summarize(parse_records(iter_lines(io.BytesIO(data))))
