@@ -4,24 +4,26 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Kernel log findings: the kernel's own reports as structured data.
 
-The report formats are a data table (REPORT_FORMATS): each entry gives the
-finding type, the regex of the line that starts the report, the title template
-(syzbot conventions: ``possible deadlock in FUNC``, ``INFO: task hung in FUNC``,
-``KASAN: use-after-free Read in FUNC``...), where FUNC comes from (the "parts":
-a lock's ``at:`` line, the instruction pointer line, the call trace...), which
-frames are never blamed, how the guilty frame is chosen (first frame, or
-syzkaller's hung-task / stall heuristics) and how the report ends. The engine
-(FindingCollector) reads one line at a time, keeps a bounded state per printing
-context (CONFIG_PRINTK_CALLER ids demultiplex interleaved reports), merges
-repeats of the same report into one finding with a count, and records state
-notes such as "INFO: lockdep is turned off.".
+Three places hold the facts, one each:
 
-Formats are written from linux 6.1 (Debian linux-source) and the 3.10 (RHEL 7)
-forms: kernel/locking/lockdep.c, kernel/hung_task.c, kernel/sched/core.c,
-kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
-mm/oom_kill.c, mm/kmemleak.c, mm/kasan/report.c, mm/kfence/report.c,
-lib/ubsan.c, kernel/panic.c, lib/bug.c, arch/x86/mm/fault.c,
-arch/x86/kernel/traps.c, arch/x86/kernel/dumpstack.c.
+- REPORT_FORMATS (below): one typed entry (report_format.ReportFormat, every field documented
+  in report_format.FIELDS) per report the kernel prints: finding type, start line, title
+  template, where the guilty function comes from, how the report ends, and the per-family
+  hooks (report_hooks) it points to;
+- title_rules: the rules that turn a stack into a title (skip lists, stall and hang anchors,
+  syscall prefix strips, checker titles, wording, variable parts), syzbot's conventions;
+- NOTE_FORMATS (below): state lines that are not reports ("INFO: lockdep is turned off.").
+
+The engine (FindingCollector, _Report, _FuncReader) reads one line at a time, keeps a bounded
+state per printing context (CONFIG_PRINTK_CALLER ids demultiplex interleaved reports), merges
+repeats of the same report into one finding with a count, and never names a family: what
+differs between reports is in the table.
+
+Formats are written from linux 6.1 (Debian linux-source) and the 3.10 (RHEL 7) forms:
+kernel/locking/lockdep.c, kernel/hung_task.c, kernel/sched/core.c, kernel/watchdog.c,
+kernel/watchdog_hld.c, kernel/rcu/tree_stall.h, mm/oom_kill.c, mm/kmemleak.c,
+mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c, kernel/panic.c, lib/bug.c,
+arch/x86/mm/fault.c, arch/x86/kernel/traps.c, arch/x86/kernel/dumpstack.c, arch/arm64/mm/fault.c.
 
 Stdlib only; Python 2.7 and 3.6+; bounded memory; never raises on input.
 """
@@ -32,14 +34,21 @@ __metaclass__ = type
 import re
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
-    MAX_FRAMES, Frame, guilty_frame, is_bottom, parse_frame, parse_rip, section_marker, skip_regex,
-    strip_markers, title_func,
+    MAX_FRAMES, Frame, guilty_frame, is_bottom, parse_frame, parse_rip, section_marker, strip_markers,
 )
-from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import RecordParser
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
     CHUNK_SIZE, MAX_LINE, LogLine, is_dict_line, iter_lines, parse_line, split_glued, to_text,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.locks import HeldLocksParser, parse_task_line
+from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import (  # noqa: F401
+    AT, FIELDS, FRAME, HEADER, LINE, RIP, STACK, Hooks, ReportFormat,
+)
+from ansible_collections.kdebug.kernel.plugins.module_utils import report_hooks as hooks
+from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (
+    ATOMIC_SLEEP_SKIP, BAD_PAGE_SKIP, KASAN_SKIP, KERNEL_BUG_CHECKERS, KERNEL_BUG_SKIP, KFENCE_SKIP,
+    KMSAN_SKIP, LOCKDEP_KEY_SKIP, LOCKDEP_SKIP, OOM_SKIP, PREEMPTIBLE_SKIP, RCU_USAGE_SKIP, SCHEDULE_SKIP,
+    SPINLOCK_BUG_SKIP, STALL_SKIP, UBSAN_SKIP, WARNING_CHECKERS, WORDING, sanitize_title, title_func,
+)
 
 #: the finding type vocabulary (a contract with modules, roles and reports)
 FINDING_TYPES = ('lockdep', 'atomic_sleep', 'hung_task', 'soft_lockup', 'hard_lockup', 'rcu_stall',
@@ -50,17 +59,8 @@ MAX_EXCERPT_LINES = 60
 MAX_EXCERPT_CHARS = 8192
 MAX_NOTES = 100
 MAX_ACTIVE = 16          # reports being read at the same time (one per printing context)
-MAX_PENDING_HUNG = 64    # hung-task findings waiting for the all-locks block
+MAX_PENDING_HUNG = 64    # findings waiting for the all-locks block (wait_for_locks)
 STALE_LINES = 300        # a report whose printing context printed nothing for this many lines is over
-
-# ---------------------------------------------------------------------------------------
-# part kinds (where FUNC comes from, in order)
-AT = 'at'            # frame after "at:" on a lock line (after an optional trigger line)
-FRAME = 'frame'      # first frame line after a trigger line
-RIP = 'rip'          # instruction pointer line ("RIP: 0010:func+..", "IP: [<..>] func", "pc : func")
-STACK = 'stack'      # call trace: frames until a non-frame line (after an optional trigger)
-HEADER = 'header'    # function named in the report's first line (group 'hfunc')
-LINE = 'line'        # a regex with group 'func' on a later line
 
 _CALL_TRACE = r'^\s*(?:Call [Tt]race|Backtrace)\s*:'
 _STACK_BACKTRACE = r'^\s*stack backtrace:'
@@ -73,357 +73,298 @@ _OOM_BODY = (r'^\s*(?:\[\s*\d+\]|\[\s*pid\s*\]|Mem-Info|Tasks state|oom-kill:|oo
              r'(?:Free|Total) swap|Swap cache|active_anon|\w+:\d+|[\w ]+ \d+\s*$|\S+ cpuset=|.*\d+kB)')
 # the function in a report's first line: "func+0x1a/0x40" or, decoded, "func file.c:12 [inline]"
 _HFUNC = r'(?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|[\w.$]+ \S+:\d+ \[inline\])'
-_LOCKDEP_SKIP = ('process_one_work', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue',
-                 '^flush_work$', '^__flush_work', '^start_flush_work')
-_STALL_SKIP = ('apic_timer_interrupt', 'rcu', 'hrtimer', '^tick_', 'watchdog', 'update_process_times',
-               'scheduler_tick', 'timer_interrupt', '^touch_', '^irq_exit', '^__irq_exit', '^handle_irq',
-               '^__handle_irq', r'^handle_\w+_irq$', '^do_IRQ$', '^common_interrupt', '^__sysvec', '^sysvec',
-               '^asm_', 'perf_event', 'nmi', '^intel_pmu', '^x86_pmu', '^handle_pmi', '^local_apic',
-               'backtrace', '^dump_cpu_task', '^sched_show_task', '^show_regs', '^print_cpu_stall')
-_OOM_SKIP = ('oom', 'out_of_memory', 'alloc', 'page', 'mem_cgroup', 'memcg', 'charge', 'reclaim', 'shrink',
-             'compact', 'dump_header', 'folio', 'filemap_fault', 'handle_mm_fault', '__handle_mm_fault',
-             'do_anonymous', 'do_fault', 'do_read_fault', 'do_cow_fault', 'do_swap_page', 'fault',
-             'pte_alloc', 'get_user_pages', 'populate', 'gup')
+_LOCKDEP_TRYING = r'^(?P<task>.+)/(?P<pid>\d+) '
+_STALL_ALT = ('stall in {FUNC}',)
+_HANG_ALT = ('hang in {FUNC}',)
+_OOPS_ABSORB = ('oops', 'invalid_opcode')
 
-# WARN() and BUG() reports of some files get syzkaller's special titles: (source regex, title,
-# more frames never blamed)
-_WARNING_VARIANTS = (
-    (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
-    (r'lib/refcount\.c', 'WARNING: refcount bug in {FUNC}', (r'refcount',)),
-    (r'kernel/locking/lockdep\.c', 'WARNING: locking bug in {FUNC}', (r'^lock_', r'^__lock_', r'lockdep')),
-    (r'lib/debugobjects\.c', 'WARNING: ODEBUG bug in {FUNC}',
-     (r'debug_object', r'debug_print_object', r'^__debug_')),
-    (r'lib/kobject\.c', 'WARNING: kobject bug in {FUNC}', (r'^kobject_', r'^kobj_')),
-    (r'mm/usercopy\.c', 'WARNING: bad usercopy in {FUNC}',
-     (r'usercopy', r'check_object_size', r'^copy_', r'^_copy_')),
-    (r'kernel/watchdog(?:_hld)?\.c', 'BUG: hard lockup in {FUNC}', ()),
-    (r'^mm/.*\.c .*\bk?.?malloc', 'WARNING: kmalloc bug in {FUNC}',
-     (r'malloc', r'^__alloc_pages', r'^alloc_pages', r'^warn_alloc')),
-)
-_KERNEL_BUG_VARIANTS = (
-    (r'lib/list_debug\.c', 'BUG: corrupted list in {FUNC}', (r'list_',)),
-    (r'mm/usercopy\.c', 'BUG: bad usercopy in {FUNC}',
-     (r'usercopy', r'check_object_size', r'^copy_', r'^_copy_')),
-)
-
-# Each entry: name, type (None: no finding), start (regex searched in the message text),
-# keys (literal substrings, one of which the start line contains: the prefilter),
-# optional strict (regex the complete header matches; else the header was cut: corrupted),
-# title (template: {FUNC}, {name} for header groups/details), parts, skip (extra frames never
-# blamed), extractor (None: first usable frame; 'hang'; 'stall'), end (regex ending the report),
-# after ('finish': the report ends with its main stack; 'locks': then held-lock lines;
-# 'tail': a few more lines; 'end': only at the end regex), absorb (entries whose start lines
-# are part of this report), task (regex with task/pid groups on a later line),
-# skip_irq (frames in <IRQ>/<NMI> sections are not blamed), require (details without which
-# the report is corrupted), needs_frames (no finding at all without frames).
+# The report formats. Fields: report_format.FIELDS (defaults explicit there; a key that is not
+# a field fails at import). Order matters: the first format whose keys and start match wins.
+F = ReportFormat
 REPORT_FORMATS = (
     # ---- lockdep (kernel/locking/lockdep.c; 3.10: "[ INFO: ... ]" headers) --------------
-    dict(name='lockdep_circular', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): possible circular locking dependency detected',
-         title='possible deadlock in {FUNC}',
-         parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
-         skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to acquire lock'),
-    dict(name='lockdep_recursive', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): possible recursive locking detected',
-         title='possible deadlock in {FUNC}',
-         parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
-         skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to acquire lock'),
-    dict(name='lockdep_irq_inversion', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): possible irq lock inversion dependency detected',
-         title='possible deadlock in {FUNC}',
-         parts=((AT, r'just changed the state of lock'), (STACK, _STACK_BACKTRACE)),
-         skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) just changed the state of lock'),
-    dict(name='lockdep_safe_unsafe', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): (?P<irq>\w+)-safe -> \w+-unsafe lock order detected',
-         title='possible deadlock in {FUNC}',
-         parts=((AT, r'is trying to acquire'), (STACK, _STACK_BACKTRACE)),
-         skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) \[HC.*is trying to acquire'),
-    dict(name='lockdep_inconsistent', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): inconsistent lock state',
-         title='inconsistent lock state in {FUNC}',
-         parts=((AT, r'\] takes:'), (STACK, _STACK_BACKTRACE)),
-         skip=_LOCKDEP_SKIP, task=r'^(?P<task>.+)/(?P<pid>\d+) \[HC.*\] takes:'),
-    dict(name='lockdep_bad_unlock', type='lockdep', keys=('WARNING', 'BUG',),
-         start=r'(?:WARNING|BUG): bad unlock balance detected',
-         title='WARNING: bad unlock balance in {FUNC}',
-         parts=((FRAME, r'is trying to release lock'), (STACK, _STACK_BACKTRACE)),
-         task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to release lock'),
-    dict(name='lockdep_held_lock_freed', type='lockdep', keys=('WARNING', 'BUG',),
-         start=r'(?:WARNING|BUG): held lock freed',
-         title='WARNING: held lock freed in {FUNC}',
-         parts=((AT, r'is freeing memory'), (STACK, _STACK_BACKTRACE)),
-         task=r'^(?P<task>.+)/(?P<pid>\d+) is freeing memory'),
-    dict(name='lockdep_return_to_user', type='lockdep', keys=('WARNING', 'BUG',),
-         start=r'(?:WARNING|BUG): lock held when returning to user space',
-         title='WARNING: lock held when returning to user space in {FUNC}',
-         parts=((AT, r'is leaving the kernel with locks still held'),), after='locks',
-         task=r'^(?P<task>.+)/(?P<pid>\d+) is leaving the kernel'),
-    dict(name='lockdep_still_held', type='lockdep', keys=('WARNING', 'BUG',),
-         start=r'(?:WARNING|BUG): (?P<task>.+)/(?P<pid>\d+) still has locks held',
-         title='WARNING: still has locks held in {FUNC}',
-         parts=((AT, None), (STACK, _STACK_BACKTRACE))),
-    dict(name='lockdep_rcu_suspicious', type='lockdep', keys=('WARNING', 'INFO:',),
-         start=r'(?:WARNING|INFO): suspicious RCU usage',
-         title='WARNING: suspicious RCU usage in {FUNC}',
-         parts=((STACK, _STACK_BACKTRACE),),
-         skip=(r'^rcu_', r'_rcu_', r'^__rcu', r'rcu_dereference', r'^lockdep_rcu', r'^rcu_read_lock_held',
-               r'kmem', r'slab')),
-    dict(name='lockdep_invalid_wait', type='lockdep', keys=('WARNING', 'BUG',),
-         start=r'(?:WARNING|BUG): Invalid wait context',
-         title='BUG: Invalid wait context in {FUNC}',
-         parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE)),
-         task=r'^(?P<task>.+)/(?P<pid>\d+) is trying to lock'),
-    dict(name='lockdep_nested_not_taken', type='lockdep', keys=('WARNING',),
-         start=r'WARNING: Nested lock was not taken',
-         title='WARNING: Nested lock was not taken in {FUNC}',
-         parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE))),
-    dict(name='lockdep_non_static_key', type='lockdep', keys=('INFO:',),
-         start=r'INFO: trying to register non-static key',
-         title='INFO: trying to register non-static key in {FUNC}',
-         parts=((STACK, None),), skip=(r'register_lock_class', r'lockdep_init_map', r'^__lock_acquire')),
-    dict(name='lockdep_limit', type='lockdep', keys=('BUG',),
-         start=r'BUG: (?P<what>MAX_\w+) too low!',
-         title='BUG: {what} too low!', parts=()),
-    dict(name='lockdep_invalid_subclass', type='lockdep', keys=('BUG',),
-         start=r'BUG: looking up invalid subclass',
-         title='BUG: looking up invalid subclass in {FUNC}', parts=((STACK, None),)),
-    dict(name='lockdep_key_unregistered', type='lockdep', keys=('BUG',),
-         start=r'BUG: key \S+ (?:has not been registered|not in \.data)',
-         title='BUG: key not registered in {FUNC}', parts=((STACK, None),),
-         skip=(r'lockdep_init_map', r'__lockdep_init_map', r'^lockdep_')),
+    F(name='lockdep_circular', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): possible circular locking dependency detected',
+      title='possible deadlock in {FUNC}',
+      parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
+      skip=LOCKDEP_SKIP, task=_LOCKDEP_TRYING + r'is trying to acquire lock', locks_of_any=True),
+    F(name='lockdep_recursive', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): possible recursive locking detected',
+      title='possible deadlock in {FUNC}',
+      parts=((AT, r'is trying to acquire lock'), (AT, r'already holding lock'), (STACK, _STACK_BACKTRACE)),
+      skip=LOCKDEP_SKIP, task=_LOCKDEP_TRYING + r'is trying to acquire lock', locks_of_any=True),
+    F(name='lockdep_irq_inversion', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): possible irq lock inversion dependency detected',
+      title='possible deadlock in {FUNC}',
+      parts=((AT, r'just changed the state of lock'), (STACK, _STACK_BACKTRACE)),
+      skip=LOCKDEP_SKIP, task=_LOCKDEP_TRYING + r'just changed the state of lock', locks_of_any=True),
+    F(name='lockdep_safe_unsafe', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): (?P<irq>\w+)-safe -> \w+-unsafe lock order detected',
+      title='possible deadlock in {FUNC}',
+      parts=((AT, r'is trying to acquire'), (STACK, _STACK_BACKTRACE)),
+      skip=LOCKDEP_SKIP, task=_LOCKDEP_TRYING + r'\[HC.*is trying to acquire', locks_of_any=True),
+    F(name='lockdep_inconsistent', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): inconsistent lock state',
+      title='inconsistent lock state in {FUNC}',
+      parts=((AT, r'\] takes:'), (STACK, _STACK_BACKTRACE)),
+      skip=LOCKDEP_SKIP, task=_LOCKDEP_TRYING + r'\[HC.*\] takes:', locks_of_any=True),
+    # 6.x prints "WARNING: ...", 3.10 "[ BUG: ... ]": syzbot keeps the header's word
+    F(name='lockdep_bad_unlock', type='lockdep', keys=('WARNING', 'BUG'),
+      start=r'(?P<level>WARNING|BUG): bad unlock balance detected',
+      title='{level}: bad unlock balance in {FUNC}',
+      parts=((FRAME, r'is trying to release lock'), (STACK, _STACK_BACKTRACE)),
+      task=_LOCKDEP_TRYING + r'is trying to release lock', locks_of_any=True),
+    F(name='lockdep_held_lock_freed', type='lockdep', keys=('WARNING', 'BUG'),
+      start=r'(?P<level>WARNING|BUG): held lock freed',
+      title='{level}: held lock freed in {FUNC}',
+      parts=((AT, r'is freeing memory'), (STACK, _STACK_BACKTRACE)),
+      task=_LOCKDEP_TRYING + r'is freeing memory', locks_of_any=True),
+    F(name='lockdep_return_to_user', type='lockdep', keys=('WARNING', 'BUG'),
+      start=r'(?P<level>WARNING|BUG): lock held when returning to user space',
+      title='{level}: lock held when returning to user space in {FUNC}',
+      parts=((AT, r'is leaving the kernel with locks still held'),), after='locks',
+      task=_LOCKDEP_TRYING + r'is leaving the kernel', locks_of_any=True),
+    F(name='lockdep_still_held', type='lockdep', keys=('WARNING', 'BUG'),
+      start=r'(?P<level>WARNING|BUG): (?P<task>.+)/(?P<pid>\d+) still has locks held',
+      title='{level}: still has locks held in {FUNC}',
+      parts=((AT, None), (STACK, _STACK_BACKTRACE)), locks_of_any=True),
+    F(name='lockdep_rcu_suspicious', type='lockdep', keys=('WARNING', 'INFO:'),
+      start=r'(?:WARNING|INFO): suspicious RCU usage',
+      title='WARNING: suspicious RCU usage in {FUNC}',
+      parts=((STACK, _STACK_BACKTRACE),), skip=RCU_USAGE_SKIP, locks_of_any=True),
+    F(name='lockdep_invalid_wait', type='lockdep', keys=('WARNING', 'BUG'),
+      start=r'(?P<level>WARNING|BUG): Invalid wait context',
+      title='BUG: Invalid wait context in {FUNC}',
+      parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE)),
+      task=_LOCKDEP_TRYING + r'is trying to lock', locks_of_any=True),
+    F(name='lockdep_nested_not_taken', type='lockdep', keys=('WARNING',),
+      start=r'WARNING: Nested lock was not taken',
+      title='WARNING: Nested lock was not taken in {FUNC}',
+      parts=((AT, r'is trying to lock'), (STACK, _STACK_BACKTRACE)), locks_of_any=True),
+    F(name='lockdep_non_static_key', type='lockdep', keys=('INFO:',),
+      start=r'INFO: trying to register non-static key',
+      title='INFO: trying to register non-static key in {FUNC}',
+      parts=((STACK, None),), skip=LOCKDEP_KEY_SKIP, locks_of_any=True),
+    F(name='lockdep_limit', type='lockdep', keys=('BUG',),
+      start=r'BUG: (?P<what>MAX_\w+) too low!',
+      title='BUG: {what} too low!', locks_of_any=True),
+    F(name='lockdep_invalid_subclass', type='lockdep', keys=('BUG',),
+      start=r'BUG: looking up invalid subclass',
+      title='BUG: looking up invalid subclass in {FUNC}', parts=((STACK, None),), locks_of_any=True),
+    F(name='lockdep_key_unregistered', type='lockdep', keys=('BUG',),
+      start=r'BUG: key \S+ (?:has not been registered|not in \.data)',
+      title='BUG: key not registered in {FUNC}', parts=((STACK, None),), skip=LOCKDEP_KEY_SKIP,
+      locks_of_any=True),
 
     # ---- sleeping in atomic context (kernel/sched/core.c:__might_resched, __schedule_bug) ----
-    dict(name='atomic_sleep', type='atomic_sleep', keys=('BUG',),
-         start=r'BUG: sleeping function called from invalid context',
-         title='BUG: sleeping function called from invalid context in {FUNC}',
-         parts=((STACK, _CALL_TRACE),),
-         skip=(r'might_sleep', r'might_resched', r'might_fault', r'^__cond_resched', r'might_lock'),
-         task=r'in_atomic\(\): \d+, irqs_disabled\(\): \d+,(?: non_block: \d+,)? pid: (?P<pid>\d+), '
-              r'name: (?P<task>.+?)\s*$'),
-    dict(name='scheduling_while_atomic', type='atomic_sleep', keys=('BUG',),
-         start=r'BUG: scheduling while atomic: (?P<task>.+)/(?P<pid>\d+)/0x[0-9a-fA-F]+',
-         loose=r'BUG: scheduling while atomic',
-         title='BUG: scheduling while atomic in {FUNC}',
-         parts=((STACK, _CALL_TRACE),), skip=(r'schedule',)),
+    F(name='atomic_sleep', type='atomic_sleep', keys=('BUG',),
+      start=r'BUG: sleeping function called from invalid context',
+      title='BUG: sleeping function called from invalid context in {FUNC}',
+      parts=((STACK, _CALL_TRACE),), skip=ATOMIC_SLEEP_SKIP,
+      task=r'in_atomic\(\): \d+, irqs_disabled\(\): \d+,(?: non_block: \d+,)? pid: (?P<pid>\d+), '
+           r'name: (?P<task>.+?)\s*$'),
+    F(name='scheduling_while_atomic', type='atomic_sleep', keys=('BUG',),
+      start=r'BUG: scheduling while atomic: (?P<task>.+)/(?P<pid>\d+)/0x[0-9a-fA-F]+',
+      loose=r'BUG: scheduling while atomic',
+      title='BUG: scheduling while atomic in {FUNC}', parts=((STACK, _CALL_TRACE),), skip=SCHEDULE_SKIP),
 
     # ---- hung tasks (kernel/hung_task.c:check_hung_task) --------------------------------
-    dict(name='hung_task', type='hung_task', keys=('INFO:',),
-         start=r'INFO: task (?P<task>.+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds\.?',
-         loose=r"INFO: task (?!.*(?:can't die|is blocked on))\S",
-         title='INFO: task hung in {FUNC}', parts=((STACK, None),), extractor='hang', after='locks',
-         hung=True),
-    dict(name='task_cant_die', type='hung_task', keys=('INFO:',),
-         start=r"INFO: task (?P<task>.+):(?P<pid>\d+) can't die for more than (?P<seconds>\d+) seconds",
-         title="INFO: task can't die in {FUNC}", parts=((STACK, None),), extractor='hang', after='locks',
-         hung=True),
+    F(name='hung_task', type='hung_task', keys=('INFO:',),
+      start=r'INFO: task (?P<task>.+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds\.?',
+      loose=r"INFO: task (?!.*(?:can't die|is blocked on))\S",
+      title='INFO: task hung in {FUNC}', alt_titles=_HANG_ALT, parts=((STACK, None),), extractor='hang',
+      after='locks', wait_for_locks=True, int_details=('seconds',)),
+    F(name='task_cant_die', type='hung_task', keys=('INFO:',),
+      start=r"INFO: task (?P<task>.+):(?P<pid>\d+) can't die for more than (?P<seconds>\d+) seconds",
+      title="INFO: task can't die in {FUNC}", alt_titles=_HANG_ALT, parts=((STACK, None),), extractor='hang',
+      after='locks', wait_for_locks=True, int_details=('seconds',)),
 
     # ---- lockups and stalls (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h) --
-    dict(name='soft_lockup', type='soft_lockup', keys=('BUG',),
-         start=r'BUG: soft lockup - CPU#(?P<cpu>\d+) stuck for (?P<seconds>\d+)s! \[(?P<task>.+):(?P<pid>\d+)\]',
-         loose=r'BUG: soft lockup',
-         title='BUG: soft lockup in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
-         skip=_STALL_SKIP, skip_irq=True),
-    dict(name='hard_lockup', type='hard_lockup', keys=('LOCKUP',),
-         start=r'(?<!not syncing: )Watchdog detected hard LOCKUP on cpu (?P<cpu>\d+)',
-         title='BUG: hard lockup in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
-         skip=_STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4),
-    dict(name='rcu_stall_self', type='rcu_stall', keys=('INFO:',),
-         start=r'INFO: (?P<flavor>rcu_\w+|rcu) self-detected stall',
-         title='INFO: rcu detected stall in {FUNC}', parts=((RIP, None), (STACK, None)), extractor='stall',
-         skip=_STALL_SKIP, skip_irq=True, after='tail', tail=20),
-    dict(name='rcu_stall', type='rcu_stall', keys=('INFO:',),
-         start=r'INFO: (?P<flavor>rcu_\w+|rcu) detected (?:expedited )?stalls?',
-         title='INFO: rcu detected stall in {FUNC}', parts=((RIP, None), (STACK, None)),
-         gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)|^\s*task:\S.*\bstate:',
-         extractor='stall', skip=_STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
+    F(name='soft_lockup', type='soft_lockup', keys=('BUG',),
+      start=r'BUG: soft lockup - CPU#(?P<cpu>\d+) stuck for (?P<seconds>\d+)s! \[(?P<task>.+):(?P<pid>\d+)\]',
+      loose=r'BUG: soft lockup',
+      title='BUG: soft lockup in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
+      extractor='stall', skip=STALL_SKIP, skip_irq=True, int_details=('cpu', 'seconds')),
+    F(name='hard_lockup', type='hard_lockup', keys=('LOCKUP',),
+      start=r'(?<!not syncing: )Watchdog detected hard LOCKUP on cpu (?P<cpu>\d+)',
+      title='BUG: hard lockup in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
+      extractor='stall', skip=STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4,
+      takes_over=True, int_details=('cpu',)),
+    F(name='rcu_stall_self', type='rcu_stall', keys=('INFO:',),
+      start=r'INFO: (?P<flavor>rcu_\w+|rcu) self-detected stall',
+      title='INFO: rcu detected stall in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
+      extractor='stall', skip=STALL_SKIP, skip_irq=True, after='tail', tail=20),
+    F(name='rcu_stall', type='rcu_stall', keys=('INFO:',),
+      start=r'INFO: (?P<flavor>rcu_\w+|rcu) detected (?:expedited )?stalls?',
+      title='INFO: rcu detected stall in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
+      gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)|^\s*task:\S.*\bstate:',
+      extractor='stall', skip=STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
 
     # ---- OOM killer (mm/oom_kill.c) -------------------------------------------------------
-    dict(name='oom_header', type='oom_kill', keys=('oom-killer',),
-         start=r'(?P<invoker>\S.*?) invoked oom-killer: gfp_mask=(?P<gfp_mask>0x[0-9a-fA-F]+)(?:\([^)]*\))?,'
-               r'(?: nodemask=\S+,)? order=(?P<order>-?\d+)(?:, oom_adj=-?\d+)?(?:, oomkilladj=-?\d+)?'
-               r'(?:, oom_score_adj=(?P<oom_score_adj>-?\d+))?',
-         loose=r'invoked oom-killer',
-         title='{oom_title}', parts=((STACK, None),), skip=_OOM_SKIP, after='end', oom=True,
-         absorb=('oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable'), max_lines=200000,
-         require=('victim',), func_optional=True, patience=400, body=_OOM_BODY),
-    dict(name='oom_victim', type='oom_kill', keys=('of memory',),
-         start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
-               r'Killed process (?P<pid>\d+) \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
-         title='{oom_title}', parts=(), oom=True, require=('victim',), func_optional=True),
-    dict(name='oom_kill_old', type='oom_kill', keys=('of memory',),
-         start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
-               r'[Kk]ill process (?P<pid>\d+) \((?P<task>.*?)\) score (?P<score>\d+)',
-         title='{oom_title}', parts=(), after='end', oom=True, absorb=('oom_killed_old',),
-         require=('victim',), func_optional=True, max_lines=50),
-    dict(name='oom_killed_old', type='oom_kill', keys=('illed process',),
-         start=r'^Killed process (?P<pid>\d+)(?:, UID \d+,)? \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
-         title='{oom_title}', parts=(), oom=True, require=('victim',), func_optional=True),
-    dict(name='oom_no_killable', type='oom_kill', keys=('of memory',),
-         start=r'Out of memory and no killable processes',
-         title='Out of memory and no killable processes', parts=(), oom=True, func_optional=True),
+    F(name='oom_header', type='oom_kill', keys=('oom-killer',),
+      start=r'(?P<invoker>\S.*?) invoked oom-killer: gfp_mask=(?P<gfp_mask>0x[0-9a-fA-F]+)(?:\([^)]*\))?,'
+            r'(?: nodemask=\S+,)? order=(?P<order>-?\d+)(?:, oom_adj=-?\d+)?(?:, oomkilladj=-?\d+)?'
+            r'(?:, oom_score_adj=(?P<oom_score_adj>-?\d+))?',
+      loose=r'invoked oom-killer',
+      parts=((STACK, None),), skip=OOM_SKIP, after='end', hooks=hooks.OOM,
+      absorb=('oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable'), max_lines=200000,
+      func_optional=True, patience=400, body=_OOM_BODY),
+    F(name='oom_victim', type='oom_kill', keys=('of memory',),
+      start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
+            r'Killed process (?P<pid>\d+) \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
+      hooks=hooks.OOM, func_optional=True),
+    F(name='oom_kill_old', type='oom_kill', keys=('of memory',),
+      start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
+            r'[Kk]ill process (?P<pid>\d+) \((?P<task>.*?)\) score (?P<score>\d+)',
+      after='end', hooks=hooks.OOM, absorb=('oom_killed_old',), func_optional=True, max_lines=50),
+    F(name='oom_killed_old', type='oom_kill', keys=('illed process',),
+      start=r'^Killed process (?P<pid>\d+)(?:, UID \d+,)? \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
+      hooks=hooks.OOM, func_optional=True),
+    F(name='oom_no_killable', type='oom_kill', keys=('of memory',),
+      start=r'Out of memory and no killable processes(?P<no_killable>)', hooks=hooks.OOM, func_optional=True),
 
     # ---- kmemleak (mm/kmemleak.c:print_unreferenced, kmemleak_scan) -----------------------
-    dict(name='kmemleak_record', type='memory_leak', keys=('unreferenced object',),
-         start=r'unreferenced object\s+(?:\((?:percpu|phys)\)\s+)?0x[0-9a-fA-F]+\s+\(size',
-         title='memory leak in {FUNC}', parts=(), kmemleak=True, after='end', max_lines=200),
-    dict(name='kmemleak_new_leaks', type='memory_leak', keys=('emleak',),
-         start=r'(?P<leaks>\d+) new suspected memory leaks?',
-         title='kmemleak: new suspected memory leaks', parts=(), func_optional=True),
-    dict(name='syzkaller_memory_leak', type=None, keys=('BUG',),
-         start=r'^BUG: memory leak\s*$', parts=()),
+    F(name='kmemleak_record', type='memory_leak', keys=('unreferenced object',),
+      start=r'unreferenced object\s+(?:\((?:percpu|phys)\)\s+)?0x[0-9a-fA-F]+\s+\(size',
+      title='memory leak in {FUNC}', hooks=hooks.KMEMLEAK, after='end', max_lines=200),
+    F(name='kmemleak_new_leaks', type='memory_leak', keys=('emleak',),
+      start=r'(?P<leaks>\d+) new suspected memory leaks?',
+      title='kmemleak: new suspected memory leaks', int_details=('leaks',), merge_sum=('leaks',)),
+    F(name='syzkaller_memory_leak', type=None, keys=('BUG',), start=r'^BUG: memory leak\s*$'),
 
     # ---- sanitizers (mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c) ------------------
-    dict(name='kasan', type='kasan', keys=('BUG',),
-         start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in ' + _HFUNC + r'| on address| at addr|\s*$)',
-         loose=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)',
-         title='{kasan_title}', parts=((HEADER, None), (STACK, None)),
-         skip=(r'^slab_', r'^kfree', r'^vunmap', r'^vfree', r'^kasan', r'^__kasan', r'^check_memory_region',
-               r'^memcpy', r'^memmove', r'^memset', r'^__asan', r'^__hwasan', r'^___cache_free',
-               r'^__cache_free', r'^cache_free'),
-         end=_SEPARATOR, after='end', max_lines=400, kasan=True, patience=120, absorb=('kasan',),
-         absorb_window=2),
-    dict(name='kfence', type='kfence', keys=('BUG',),
-         start=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
-               r'(?: (?P<access>read|write))? in ' + _HFUNC,
-         loose=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
-               r'(?: (?P<access>read|write))?',
-         title='KFENCE: {kind}{access_sp} in {FUNC}', parts=((HEADER, None), (STACK, None)),
-         skip=(r'^kfence', r'^__kfence', r'^kfree', r'^kmem_cache_free'), end=_SEPARATOR, after='end',
-         max_lines=200, absorb=('kfence',), absorb_window=2),
-    dict(name='kcsan', type='bug', keys=('BUG',),
-         start=r'BUG: KCSAN: (?P<kind>[a-z-]+) in (?P<what>.+)$',
-         title='KCSAN: {kind} in {what_funcs}', parts=(), end=_SEPARATOR, after='end', max_lines=200,
-         func_optional=True),
-    dict(name='kmsan', type='bug', keys=('BUG',),
-         start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in ' + _HFUNC,
-         loose=r'BUG: KMSAN: (?P<kind>[a-z-]+)',
-         title='KMSAN: {kind} in {FUNC}', parts=((HEADER, None), (STACK, None)),
-         skip=(r'^kmsan', r'^__msan'), end=_SEPARATOR, after='end', max_lines=200, absorb=('kmsan',),
-         absorb_window=2),
-    dict(name='ubsan', type='ubsan', keys=('UBSAN:',),
-         start=r'UBSAN: (?P<kind>[A-Za-z][\w -]*?) in (?P<src>\S+)',
-         title='UBSAN: {kind} in {FUNC}', parts=((STACK, None),),
-         skip=(r'ubsan', r'overflow', r'^__ubsan', r'^handle_'), end=_SEPARATOR + r'|' + _END_TRACE,
-         after='end', max_lines=200),
+    F(name='kasan', type='kasan', keys=('BUG',),
+      start=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)(?: in ' + _HFUNC + r'| on address| at addr|\s*$)',
+      loose=r'BUG: KASAN: (?P<kind>[a-z0-9-]+(?: or [a-z-]+)?)',
+      parts=((HEADER, None), (STACK, None)), skip=KASAN_SKIP, hooks=hooks.KASAN,
+      end=_SEPARATOR, after='end', max_lines=400, patience=120, absorb=('kasan',), absorb_window=2),
+    F(name='kfence', type='kfence', keys=('BUG',),
+      start=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
+            r'(?: (?P<access>read|write))? in ' + _HFUNC,
+      loose=r'BUG: KFENCE: (?P<kind>use-after-free|out-of-bounds|memory corruption|invalid free|invalid)'
+            r'(?: (?P<access>read|write))?',
+      title='KFENCE: {kind}{access_sp} in {FUNC}', parts=((HEADER, None), (STACK, None)), skip=KFENCE_SKIP,
+      end=_SEPARATOR, after='end', max_lines=200, absorb=('kfence',), absorb_window=2),
+    F(name='kcsan', type='bug', keys=('BUG',),
+      start=r'BUG: KCSAN: (?P<kind>[a-z-]+) in (?P<what>.+)$', hooks=hooks.KCSAN,
+      end=_SEPARATOR, after='end', max_lines=200, func_optional=True),
+    F(name='kmsan', type='bug', keys=('BUG',),
+      start=r'BUG: KMSAN: (?P<kind>[a-z-]+) in ' + _HFUNC,
+      loose=r'BUG: KMSAN: (?P<kind>[a-z-]+)',
+      title='KMSAN: {kind} in {FUNC}', parts=((HEADER, None), (STACK, None)), skip=KMSAN_SKIP,
+      end=_SEPARATOR, after='end', max_lines=200, absorb=('kmsan',), absorb_window=2),
+    F(name='ubsan', type='ubsan', keys=('UBSAN:',),
+      start=r'UBSAN: (?P<kind>[A-Za-z][\w -]*?) in (?P<src>\S+)',
+      title='UBSAN: {kind} in {FUNC}', parts=((STACK, None),), skip=UBSAN_SKIP,
+      end=_SEPARATOR + r'|' + _END_TRACE, after='end', max_lines=200),
 
     # ---- WARN() (kernel/panic.c:__warn; 3.10 warn_slowpath_common) -------------------------
-    dict(name='warning', type='warning', keys=('WARNING',),
-         start=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+) )?'
-               r'(?P<hfunc>[A-Za-z_$][\w.$]*\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
-         loose=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+))?',
-         title='WARNING in {FUNC}', parts=((HEADER, None), (RIP, None), (STACK, None)),
-         skip=(r'^warn_slowpath', r'^__warn', r'^report_bug'), end=_END_TRACE, after='tail', tail=30,
-         absorb=('hard_lockup',), absorb_window=4,
-         variants=_WARNING_VARIANTS),
+    F(name='warning', type='warning', keys=('WARNING',),
+      start=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+) )?'
+            r'(?P<hfunc>[A-Za-z_$][\w.$]*\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)',
+      loose=r'WARNING: (?:CPU: (?P<cpu>\d+) PID: (?P<pid>\d+) )?at (?:(?P<src>[^\s:]+):(?P<srcline>\d+))?',
+      title='WARNING in {FUNC}', parts=((HEADER, None), (RIP, None), (STACK, None)),
+      skip=(r'^warn_slowpath', r'^__warn', r'^report_bug'), end=_END_TRACE, after='tail', tail=30,
+      absorb=('hard_lockup',), absorb_window=4, checkers=WARNING_CHECKERS, source_detail=True,
+      int_details=('cpu',)),
     # warn_alloc(): "page allocation failure: order:N" is what memory pressure looks like, not a bug
     # report (syzkaller does not report it either); it is recognized so that it is not taken for
-    # anything else
-    dict(name='page_alloc_failure', type=None, keys=('allocation failure',),
-         start=r'(?:(?P<task>\S.*?): )?page allocation failure: order:(?P<order>\d+)', parts=()),
-    dict(name='ignored_warning', type=None, keys=('WARNING',),
-         start=r'WARNING: kernel stack (?:regs|frame pointer) at', parts=()),
+    # anything else, and it does not cut a report printed around it
+    F(name='page_alloc_failure', type=None, keys=('allocation failure',),
+      start=r'(?:(?P<task>\S.*?): )?page allocation failure: order:(?P<order>\d+)', inert_inside=True),
+    F(name='ignored_warning', type=None, keys=('WARNING',),
+      start=r'WARNING: kernel stack (?:regs|frame pointer) at'),
 
-    # ---- oopses (arch/x86/mm/fault.c, arch/x86/kernel/traps.c, lib/bug.c) -----------------
-    dict(name='null_deref', type='bug', keys=('BUG',),
-         start=r'BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference,? address)',
-         title='BUG: unable to handle kernel NULL pointer dereference in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode')),
-    dict(name='paging_request', type='bug', keys=('BUG',),
-         start=r'BUG: unable to handle (?:kernel paging request|page fault for address)',
-         title='BUG: unable to handle kernel paging request in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode')),
-    dict(name='unable_to_handle_cut', type='bug', keys=('BUG',),
-         start=r'BUG: unable to handle kernel', title='BUG: unable to handle kernel', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode'), corrupted=True,
-         func_optional=True),
-    dict(name='arm_unable_to_handle', type='bug', keys=('Unable to handle',),
-         start=r'Unable to handle kernel (?P<what>NULL pointer dereference|paging request|execute from non-executable '
-               r'memory|write to read-only memory|access to user memory \w+ \w+|read from unreadable memory)',
-         title='Unable to handle kernel {what} in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='kernel_bug', type='bug', keys=('BUG',),
-         start=r'[Kk]ernel BUG at (?P<src>[^\s!:]+)(?::(?P<srcline>\d+))?',
-         title='kernel BUG in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops', 'invalid_opcode'),
-         skip=(r'^__list_\w+_valid', r'^__list_del_entry_valid', r'^__list_add_valid', r'^__check_object_size',
-               r'^usercopy_abort', r'^__bug$', r'^bug_'),
-         variants=_KERNEL_BUG_VARIANTS),
-    dict(name='gpf', type='bug', keys=(' [#',),
-         start=r'general protection fault(?:, (?:probably for non-canonical address|maybe for address) '
-               r'0x[0-9a-fA-F]+)?: [0-9a-fA-F]{4}',
-         loose=r'general protection fault',
-         title='general protection fault in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='invalid_opcode', type='bug', keys=(' [#',),
-         start=r'invalid opcode: [0-9a-fA-F]{4}', title='invalid opcode in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='divide_error', type='bug', keys=(' [#',),
-         start=r'divide error: [0-9a-fA-F]{4}', title='divide error in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='stack_segment', type='bug', keys=(' [#',),
-         start=r'stack segment: [0-9a-fA-F]{4}', title='stack segment fault in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='double_fault', type='bug', keys=(' [#', 'PANIC:'),
-         start=r'PANIC: double fault|^double fault: [0-9a-fA-F]{4}', title='PANIC: double fault in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    dict(name='oops', type='bug', keys=(' [#',),
-         start=r'(?:^|Internal error: )Oops(?: - BUG)?: ', title='Oops in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
+    # ---- oopses (arch/x86/mm/fault.c, arch/x86/kernel/traps.c, arch/arm64/mm/fault.c, lib/bug.c) --
+    F(name='null_deref', type='bug', keys=('BUG',),
+      start=r'BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference,? address)',
+      title='BUG: unable to handle kernel NULL pointer dereference in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=_OOPS_ABSORB),
+    F(name='paging_request', type='bug', keys=('BUG',),
+      start=r'BUG: unable to handle (?:kernel paging request|page fault for address)',
+      title='BUG: unable to handle kernel paging request in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=_OOPS_ABSORB),
+    F(name='unable_to_handle_cut', type='bug', keys=('BUG',),
+      start=r'BUG: unable to handle kernel', title='BUG: unable to handle kernel', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=_OOPS_ABSORB, corrupted=True, func_optional=True),
+    # arm64 (__do_kernel_fault: "Unable to handle kernel %s at virtual address %016lx") and the
+    # older x86 wording: syzbot titles them like the x86 "BUG: unable to handle kernel ..."
+    F(name='arm_unable_to_handle', type='bug', keys=('Unable to handle',),
+      start=r'Unable to handle kernel (?P<what>NULL pointer dereference|paging request|execute from non-executable '
+            r'memory|write to read-only memory|access to user memory \w+ \w+|read from unreadable memory)',
+      title='BUG: unable to handle kernel {what} in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
+    F(name='kernel_bug', type='bug', keys=('BUG',),
+      start=r'[Kk]ernel BUG at (?P<src>[^\s!:]+)(?::(?P<srcline>\d+))?',
+      title='kernel BUG in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=_OOPS_ABSORB, skip=KERNEL_BUG_SKIP,
+      checkers=KERNEL_BUG_CHECKERS, source_detail=True),
+    F(name='gpf', type='bug', keys=(' [#',),
+      start=r'general protection fault(?:, (?:probably for non-canonical address|maybe for address) '
+            r'0x[0-9a-fA-F]+)?: [0-9a-fA-F]{4}',
+      loose=r'general protection fault',
+      title='general protection fault in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
+    F(name='invalid_opcode', type='bug', keys=(' [#',),
+      start=r'invalid opcode: [0-9a-fA-F]{4}', title='invalid opcode in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
+    F(name='divide_error', type='bug', keys=(' [#',),
+      start=r'divide error: [0-9a-fA-F]{4}', title='divide error in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
+    F(name='stack_segment', type='bug', keys=(' [#',),
+      start=r'stack segment: [0-9a-fA-F]{4}', title='stack segment fault in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
+    F(name='double_fault', type='bug', keys=(' [#', 'PANIC:'),
+      start=r'PANIC: double fault|^double fault: [0-9a-fA-F]{4}', title='PANIC: double fault in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
+    F(name='oops', type='bug', keys=(' [#',),
+      start=r'(?:^|Internal error: )Oops(?: - BUG)?: ', title='Oops in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
 
     # ---- other BUG: reports ------------------------------------------------------------------
-    dict(name='spinlock_bug', type='bug', keys=('BUG',),
-         start=r'BUG: (?P<kind>spinlock|rwlock) (?P<what>lockup suspected|already unlocked|recursion|cpu recursion|'
-               r'bad magic|wrong owner|wrong CPU|trylock failure on UP)',
-         title='BUG: {kind} {what} in {FUNC}', parts=((STACK, None),),
-         skip=(r'spin_', r'_lock', r'_unlock', r'^do_raw_', r'^spin_', r'^rwlock_', r'^__spin')),
-    dict(name='preemptible', type='bug', keys=('BUG',),
-         start=r'BUG: using (?P<what>[\w_]+\(\)) in preemptible',
-         title='BUG: using {what} in preemptible code in {FUNC}', parts=((STACK, None),),
-         skip=(r'dump_stack', r'preempt', r'processor_id', r'this_cpu_', r'check_preemption_disabled',
-               r'^debug_smp')),
-    dict(name='bad_page', type='bug', keys=('BUG',),
-         start=r'BUG: Bad page (?P<what>state|map|cache)', title='BUG: Bad page {what} in {FUNC}',
-         parts=((STACK, None),),
-         skip=(r'bad_page', r'free_page', r'free_pcp', r'^__free_', r'free_unref', r'release_pages', r'put_page',
-               r'folio_put', r'^free_', r'check_new_page', r'page_', r'^__page', r'print_bad_pte', r'zap_',
-               r'unmap_', r'^vm_normal_page', r'^__folio', r'^folio_', r'^mmput', r'^exit_mmap', r'^__mmput')),
-    dict(name='bad_rss', type='bug', keys=('BUG',),
-         start=r'BUG: Bad rss-counter state', title='BUG: Bad rss-counter state', parts=(), func_optional=True),
-    dict(name='nonzero_on_freeing_mm', type='bug', keys=('BUG',),
-         start=r'BUG: non-zero (?P<what>\w+) on freeing mm', title='BUG: non-zero {what} on freeing mm',
-         parts=(), func_optional=True),
-    dict(name='workqueue_lockup', type='bug', keys=('BUG',),
-         start=r'BUG: workqueue lockup', title='BUG: workqueue lockup', parts=(), func_optional=True,
-         after='tail', tail=40),
-    dict(name='workqueue_leaked', type='bug', keys=('BUG',),
-         start=r'BUG: workqueue leaked lock or atomic',
-         title='BUG: workqueue leaked lock or atomic in {FUNC}',
-         parts=((LINE, r'last function: (?P<func>[A-Za-z_][\w.]*)'),), after='tail', tail=20),
-    dict(name='stack_guard', type='bug', keys=('BUG',),
-         start=r'BUG: (?:TASK )?stack guard page was hit', title='BUG: stack guard page was hit in {FUNC}',
-         parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
-    dict(name='dentry_in_use', type='bug', keys=('BUG',),
-         start=r'BUG: Dentry \S+ still in use', title='BUG: Dentry still in use', parts=(),
-         func_optional=True),
-    dict(name='busy_inodes', type='bug', keys=('Busy inodes',),
-         start=r'VFS: Busy inodes after unmount', title='VFS: Busy inodes after unmount', parts=(),
-         func_optional=True),
-    dict(name='slub_bug', type='bug', keys=('BUG',),
-         start=r'^BUG (?P<slab>[\w:-]+) \((?:Not tainted|Tainted:[^)]*)\): (?P<what>.+)$',
-         title='BUG: {slab}: {what}', parts=((STACK, None),), func_optional=True, sanitize=True,
-         after='tail', tail=20),
-    dict(name='bug_generic', type='bug', keys=('BUG',),
-         start=r'BUG: (?P<msg>\S.*)$', title='BUG: {msg} in {FUNC}', parts=((RIP, None), (STACK, None)),
-         end=_END_TRACE, after='tail', tail=20, needs_frames=True, sanitize=True),
+    F(name='spinlock_bug', type='bug', keys=('BUG',),
+      start=r'BUG: (?P<kind>spinlock|rwlock) (?P<what>lockup suspected|already unlocked|recursion|cpu recursion|'
+            r'bad magic|wrong owner|wrong CPU|trylock failure on UP)',
+      title='BUG: {kind} {what} in {FUNC}', parts=((STACK, None),), skip=SPINLOCK_BUG_SKIP),
+    F(name='preemptible', type='bug', keys=('BUG',),
+      start=r'BUG: using (?P<what>[\w_]+\(\)) in preemptible',
+      title='BUG: using {what} in preemptible code in {FUNC}', parts=((STACK, None),), skip=PREEMPTIBLE_SKIP),
+    F(name='bad_page', type='bug', keys=('BUG',),
+      start=r'BUG: Bad page (?P<what>state|map|cache)', title='BUG: Bad page {what} in {FUNC}',
+      parts=((STACK, None),), skip=BAD_PAGE_SKIP),
+    F(name='bad_rss', type='bug', keys=('BUG',),
+      start=r'BUG: Bad rss-counter state', title='BUG: Bad rss-counter state'),
+    F(name='nonzero_on_freeing_mm', type='bug', keys=('BUG',),
+      start=r'BUG: non-zero (?P<what>\w+) on freeing mm', title='BUG: non-zero {what} on freeing mm'),
+    F(name='workqueue_lockup', type='bug', keys=('BUG',),
+      start=r'BUG: workqueue lockup', title='BUG: workqueue lockup', alt_titles=('stall in workqueue',),
+      after='tail', tail=40),
+    F(name='workqueue_leaked', type='bug', keys=('BUG',),
+      start=r'BUG: workqueue leaked lock or atomic',
+      title='BUG: workqueue leaked lock or atomic in {FUNC}',
+      parts=((LINE, r'last function: (?P<func>[A-Za-z_][\w.]*)'),), after='tail', tail=20),
+    F(name='stack_guard', type='bug', keys=('BUG',),
+      start=r'BUG: (?:TASK )?stack guard page was hit', title='BUG: stack guard page was hit in {FUNC}',
+      parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40, absorb=('oops',)),
+    F(name='dentry_in_use', type='bug', keys=('BUG',),
+      start=r'BUG: Dentry \S+ still in use', title='BUG: Dentry still in use'),
+    F(name='busy_inodes', type='bug', keys=('Busy inodes',),
+      start=r'VFS: Busy inodes after unmount', title='VFS: Busy inodes after unmount'),
+    F(name='slub_bug', type='bug', keys=('BUG',),
+      start=r'^BUG (?P<slab>[\w:-]+) \((?:Not tainted|Tainted:[^)]*)\): (?P<what>.+)$',
+      title='BUG: {slab}: {what}', parts=((STACK, None),), func_optional=True, after='tail', tail=20),
+    F(name='bug_generic', type='bug', keys=('BUG',),
+      start=r'BUG: (?P<msg>\S.*)$', title='BUG: {msg} in {FUNC}', parts=((RIP, None), (STACK, None)),
+      end=_END_TRACE, after='tail', tail=20, needs_frames=True),
 
     # ---- panic (kernel/panic.c:panic) -----------------------------------------------------
-    dict(name='panic', type='panic', keys=('Kernel panic',),
-         start=r'(?<!end )Kernel panic - not syncing: ?(?P<msg>.*)$',
-         title='{panic_title}', parts=((STACK, None),), end=r'---\[ end Kernel panic', after='finish',
-         func_optional=True),
+    F(name='panic', type='panic', keys=('Kernel panic',),
+      start=r'(?<!end )Kernel panic - not syncing: ?(?P<msg>.*)$', hooks=hooks.PANIC,
+      parts=((STACK, None),), end=r'---\[ end Kernel panic', after='finish', func_optional=True),
 )
+del F
 
-# State notes: (kind, regex, keys)
+# State notes: (kind, regex, keys). kmemleak.py reads the kmemleak_* kinds for its own facts.
 NOTE_FORMATS = (
     ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',)),
     ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',)),
@@ -443,116 +384,26 @@ NOTE_FORMATS = (
 # lines that close the report of their printing context when it is complete
 _CUT_HERE_RE = re.compile(r'-{6,}\[ cut here \]-{6,}')
 _CPU_LINE_RE = re.compile(r'\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>-?\d+) Comm: (?P<task>\S+)')
-_KASAN_ACCESS_RE = re.compile(r'^(?P<access>Read|Write) (?:of size (?P<size>\d+) )?(?:at addr \S+ )?by task '
-                              r'(?P<task>.+)/(?P<pid>\d+)')
-_KASAN_ACCESS_LOOSE_RE = re.compile(r'^(?P<access>Read|Write) (?:of size \d+|at addr)')
-_KASAN_FREE_RE = re.compile(r'^Free of addr \S+ by task (?P<task>.+)/(?P<pid>\d+)')
-_OOM_CONSTRAINT_RE = re.compile(r'oom-kill:constraint=(?P<constraint>\w+).*?(?:,task=(?P<task>[^,]*),pid=(?P<pid>\d+))?')
-_OOM_KB_RE = re.compile(r'\b(total-vm|anon-rss|file-rss|shmem-rss|vsz|pgtables):(\d+)kB')
-_OOM_KB_KEYS = {'total-vm': 'total_vm_kb', 'vsz': 'total_vm_kb', 'anon-rss': 'anon_rss_kb',
-                'file-rss': 'file_rss_kb', 'shmem-rss': 'shmem_rss_kb', 'pgtables': 'pgtables_kb'}
-_OOM_MEMCG_RE = re.compile(r'^Memory cgroup (?:stats for|out of memory)|^memory: usage \d+kB, limit')
 _DETECTED_BY_RE = re.compile(r'detected by (?P<cpu>\d+),')
 _CALL_TRACE_RE = re.compile(_CALL_TRACE)
 _REGS_RE = re.compile(r'^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|SS|CR\d|DR\d|'
                       r'Code|EFLAGS|ORIG_RAX|PKRU)\s*:')
 # a stack line cut mid-way: "[<ffffffff8120", " vfs_wri", " foo+0x1"
 _CUT_FRAME_RE = re.compile(r'^\s+(?:\?\s+)?(?:\[<?[0-9a-fA-F ]*$|\[<[^\]]*>\]\s*\S*$|[A-Za-z_][\w.]*(?:\+[0-9a-fA-Fx/]*)?$)')
+_WORDING = tuple((group, re.compile(rx), repl) for group, rx, repl in WORDING)
+_TEMPLATE_KEY_RE = re.compile(r'\{(\w+)\}')
 
-# syzkaller's title sanitation (pkg/report: dynamicTitleReplacement), for free text in titles
-_SANITIZE = (
-    (re.compile(r'([^a-zA-Z0-9])(?:0x)?[0-9a-fA-F]{6,}'), r'\1ADDR'),
-    (re.compile(r'(\.\w+)(:[0-9]+)+'), r'\1:LINE'),
-    (re.compile(r'([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+'), r'\1'),
-    (re.compile(r'CPU#[0-9]+'), 'CPU'),
-    (re.compile(r'(\W)(\d+)(?=\W|$)'), r'\1NUM'),
-    (re.compile(r'\d{7,}'), 'NUM'),
-)
-
-
-def sanitize_title(text):
-    """Replace addresses, line numbers and numbers in free text the way syzkaller does."""
-    text = text.strip()
-    for regex, repl in _SANITIZE:
-        text = regex.sub(repl, text)
-    return re.sub(r'\s+', ' ', text)[:200]
-
-
-def _panic_title(msg):
-    msg = msg.strip()
-    m = re.match(r'stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w.]*)', msg)
-    if m:
-        return 'kernel panic: stack is corrupted in %s' % title_func(m.group(1).split('+')[0].split('.')[0])
-    if msg.startswith('stack-protector:'):
-        return 'kernel panic: stack is corrupted'
-    if msg.startswith('corrupted stack end detected inside scheduler'):
-        return 'kernel panic: corrupted stack end'
-    if msg.startswith('Attempted to kill init!'):
-        return 'kernel panic: Attempted to kill init!'
-    if msg.startswith("Couldn't open N_TTY ldisc"):
-        return "kernel panic: Couldn't open N_TTY ldisc"
-    m = re.match(r'(\w+: )?panic_on_warn set', msg)
-    if m:
-        return 'kernel panic: panic_on_warn set'
-    if not msg:
-        return 'kernel panic'
-    return 'kernel panic: %s' % sanitize_title(msg)
-
-
-def _bug_msg(msg):
-    """Short stable text of an unknown "BUG: ..." header."""
-    msg = re.split(r'[:!]| at | on | for | in process |, ', msg, maxsplit=1)[0]
-    return sanitize_title(msg)
-
-
-class _Format(object):
-    """A compiled REPORT_FORMATS entry."""
-
-    def __init__(self, spec):
-        self.name = spec['name']
-        self.type = spec.get('type')
-        self.keys = spec.get('keys', ())
-        self.start = re.compile(spec['start'])
-        self.loose = re.compile(spec['loose']) if spec.get('loose') else None
-        self.title = spec.get('title', '')
-        parts = []
-        for kind, arg in spec.get('parts', ()):
-            parts.append((kind, re.compile(arg) if arg else None))
-        self.parts = tuple(parts)
-        self.skip_extra = tuple(spec.get('skip', ()))
-        self.skip = skip_regex(self.skip_extra)
-        self.extractor = spec.get('extractor')
-        self.end = re.compile(spec['end']) if spec.get('end') else None
-        self.after = spec.get('after', 'finish' if any(part[0] == STACK for part in self.parts) else 'now')
-        if not self.parts and self.after == 'finish':
-            self.after = 'now'
-        self.tail = spec.get('tail', 0)
-        self.absorb = frozenset(spec.get('absorb', ()))
-        self.absorb_window = spec.get('absorb_window', 0)
-        self.task = re.compile(spec['task']) if spec.get('task') else None
-        self.skip_irq = spec.get('skip_irq', False)
-        self.require = tuple(spec.get('require', ()))
-        self.needs_frames = spec.get('needs_frames', False)
-        self.max_lines = spec.get('max_lines', 1000)
-        self.func_optional = spec.get('func_optional', False) or (
-            '{FUNC}' not in self.title and self.title != '{kasan_title}')
-        self.corrupted = spec.get('corrupted', False)
-        self.sanitize = spec.get('sanitize', False)
-        self.kmemleak = spec.get('kmemleak', False)
-        self.oom = spec.get('oom', False)
-        self.kasan = spec.get('kasan', False)
-        self.hung = spec.get('hung', False)
-        self.other_cpu = spec.get('other_cpu', False)
-        self.gate = re.compile(spec['gate']) if spec.get('gate') else None
-        # lines in a row that add nothing to the report before it is given up
-        self.patience = spec.get('patience', 60)
-        self.body = re.compile(spec['body']) if spec.get('body') else None
-        self.variants = tuple((re.compile(v[0]), v[1], skip_regex(self.skip_extra + tuple(v[2])))
-                              for v in spec.get('variants', ()))
-
-
-FORMATS = tuple(_Format(spec) for spec in REPORT_FORMATS)
+FORMATS = REPORT_FORMATS
 FORMATS_BY_NAME = dict((f.name, f) for f in FORMATS)
+if len(FORMATS_BY_NAME) != len(FORMATS):  # pragma: no cover - table guard
+    raise ValueError('REPORT_FORMATS: duplicate names')
+for _f in FORMATS:
+    for _other in _f.absorb:
+        if _other not in FORMATS_BY_NAME:  # pragma: no cover - table guard
+            raise ValueError('report format %s absorbs unknown format %s' % (_f.name, _other))
+    for _c, _skip in _f.checkers:
+        if _c.becomes is not None and _c.becomes not in FORMATS_BY_NAME:  # pragma: no cover - table guard
+            raise ValueError('report format %s: checker becomes unknown format %s' % (_f.name, _c.becomes))
 _NOTES = tuple((kind, re.compile(regex), keys) for kind, regex, keys in NOTE_FORMATS)
 
 
@@ -568,7 +419,6 @@ for _f in FORMATS:
         _SCAN_KEYS.extend(_f.keys)
 for _n in _NOTES:
     _ALL_KEYS.extend(_n[2])
-for _n in _NOTES:
     _SCAN_KEYS.extend(_n[2])
 _ALL_KEYS.extend(('cut here', 'Showing all locks'))
 _SCAN_KEYS.extend(('cut here', 'Showing all locks'))
@@ -578,7 +428,7 @@ PREFILTER_RE = _keys_regex(PREFILTER_KEYS)
 
 
 def match_start(text):
-    """(format, match) for a line that starts a report, else None."""
+    """(format, match, strict) for a line that starts a report, else None."""
     if not PREFILTER_RE.search(text):
         return None
     for fmt in FORMATS:
@@ -607,6 +457,14 @@ def match_note(text):
     return None
 
 
+def note_kind(text):
+    """The NOTE_FORMATS kind of one log line, or None (the table other modules read)."""
+    try:
+        return match_note(to_text(text))
+    except Exception:  # pragma: no cover - defensive
+        return None
+
+
 def _seen(line):
     if line is None:
         return None
@@ -617,23 +475,42 @@ def _seen(line):
     return line.lineno
 
 
-class _Report(object):
-    """One report being read."""
+def _int(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
 
-    def __init__(self, fmt, m, strict, line):
-        self.fmt = fmt
-        self.line = line
-        self.lineno = line.lineno
-        self.seen = _seen(line)
-        self.origin = line.origin
-        self.groups = dict((k, v) for k, v in m.groupdict().items() if v is not None)
-        if fmt.oom:
-            self.groups['_text'] = line.text
-        self.details = {}
-        self.header_cut = not strict
-        self.excerpt = [line.text]
-        self.excerpt_chars = len(line.text)
-        self.nlines = 1
+
+def _damaged(line):
+    """True for a line that lost bytes on the way: a NUL or invalid UTF-8 (decoded as U+FFFD)."""
+    if u'\ufffd' in line.text:
+        return True
+    raw = line.raw
+    try:
+        return raw is not None and (b'\x00' in raw if isinstance(raw, bytes) else u'\x00' in raw)
+    except TypeError:  # pragma: no cover - defensive
+        return False
+
+
+def worded(groups):
+    """Start-line groups in syzbot's wording (title_rules.WORDING)."""
+    out = dict(groups)
+    for group, regex, repl in _WORDING:
+        value = out.get(group)
+        if value:
+            out[group] = regex.sub(repl, value)
+    return out
+
+
+class _FuncReader(object):
+    """Where a report's FUNC comes from: the format's parts read in order (lock "at:" lines,
+    trigger + frame, instruction pointer, call trace), the candidate frames and the stack."""
+
+    def __init__(self, report):
+        self.report = report
+        self.fmt = report.fmt
+        self.skip = self.fmt.skip
         self.cands = []          # candidate frames for FUNC, in order
         self.func = None         # FUNC, when determined
         self.func_final = False
@@ -645,338 +522,99 @@ class _Report(object):
         self.stack_done = False
         self.stack_wait = 0
         self.section = None      # 'IRQ'/'NMI'/... while inside a stack section
-        self.phase = 'parts'
-        self.tail_left = fmt.tail
-        self.done = False
-        self.cut = False
-        self.task = self.groups.get('task')
-        self.pid = _int(self.groups.get('pid'))
-        self.locks = HeldLocksParser(max_tasks=64)
-        self.kmemleak = None
-        self.title_tpl = fmt.title
-        self.skip = fmt.skip
-        self.absorbed = False
-        self.record = None
-        self.gated = fmt.gate is not None
-        self.quiet = 0
-        self.touched = False
-        self.last_line = 0
-        self._setup()
+        self.done = False        # all parts read
 
-    # -- setup per family ----------------------------------------------------------------
-    def _setup(self):
-        fmt = self.fmt
-        g = self.groups
-        if fmt.variants:
-            src = '%s %s' % (g.get('src') or '', g.get('hfunc') or '')
-            for regex, title, skip in fmt.variants:
-                if regex.search(src):
-                    self.title_tpl = title
-                    self.skip = skip
-                    if 'hard lockup' in title:
-                        self._become(FORMATS_BY_NAME['hard_lockup'], keep_header=False)
-                    break
-        if fmt.kmemleak:
-            self.kmemleak = RecordParser()
-            self.kmemleak.feed(self.line.text, self.lineno)
-        if fmt.oom:
-            self._oom_from_groups(g)
-        if fmt.kasan:
-            kind = g.get('kind', '')
-            self.details['kind'] = kind
-        if 'seconds' in g:
-            self.details['seconds'] = _int(g['seconds'])
-        if 'cpu' in g:
-            self.details['cpu'] = _int(g['cpu'])
-        if 'leaks' in g:
-            self.details['leaks'] = _int(g['leaks'])
-        if fmt.other_cpu:
-            m = _DETECTED_BY_RE.search(self.line.text)
-            if m:
-                self.details['detector'] = _int(m.group('cpu'))
-        if fmt.name == 'warning' and g.get('src'):
-            self.details['source'] = '%s:%s' % (g['src'], g.get('srcline', ''))
-        if fmt.name == 'kernel_bug' and g.get('src'):
-            self.details['source'] = '%s:%s' % (g['src'], g.get('srcline', '')) if g.get('srcline') else g['src']
-        if self.fmt.parts and self.fmt.parts[0][0] == HEADER:
-            self._header_part()
-            self.part_i = 1
-        if fmt.after == 'now':
-            self.done = True
-
-    def _become(self, fmt, keep_header=False):
-        """Turn this report into another format (3.10 hard lockup printed with WARN())."""
+    def reset(self, fmt, keep_func=False):
+        """Read the parts of another format (the report changed format)."""
         self.fmt = fmt
-        self.title_tpl = fmt.title
         self.skip = fmt.skip
-        if not keep_header:
+        if not keep_func:
             self.cands = []
             self.func = None
             self.func_final = False
         self.part_i = 0
         self.part_armed = False
-        self.tail_left = fmt.tail
 
-    def _header_part(self):
-        h = self.groups.get('hfunc')
-        if not h:
-            return
-        f = parse_frame(h)
+    def header(self, hfunc):
+        """The function named in the start line."""
+        f = parse_frame(hfunc)
         if f is None:
-            f = Frame(func=h.split('+')[0].split('.')[0], symbol=h.split('+')[0])
-        self._cand(f)
+            f = Frame(func=hfunc.split('+')[0].split('.')[0], symbol=hfunc.split('+')[0])
+        self.cand(f)
 
-    def _oom_from_groups(self, g, victim=None):
-        d = self.details
-        if 'invoker' in g:
-            d['invoked_by'] = g['invoker']
-            d['gfp_mask'] = g.get('gfp_mask')
-            d['order'] = _int(g.get('order'))
-            d['oom_score_adj'] = _int(g.get('oom_score_adj'))
-            self.task = None
-            self.pid = None
-        if g.get('oom_kind', '').startswith('Memory cgroup'):
-            d['memcg'] = True
-        if victim is None:
-            victim = self.fmt.name != 'oom_header'
-        if 'task' in g and victim:
-            d['victim'] = g['task']
-            d['pid'] = _int(g.get('pid'))
-            self.task = g['task']
-            self.pid = _int(g.get('pid'))
-        if 'score' in g:
-            d['score'] = _int(g['score'])
-        text = g.get('_text') or ''
-        for name, value in _OOM_KB_RE.findall(text):
-            d[_OOM_KB_KEYS[name]] = _int(value)
-        if 'anon_rss_kb' in d:
-            d['rss_kb'] = sum(d.get(k) or 0 for k in ('anon_rss_kb', 'file_rss_kb', 'shmem_rss_kb'))
-        if self.fmt.name == 'oom_no_killable':
-            self.title_tpl = 'Out of memory and no killable processes'
-
-    # -- absorbing a start line of another format ------------------------------------------
-    def can_absorb(self, fmt):
-        if fmt.name not in self.fmt.absorb:
-            return False
-        if self.fmt.absorb_window and self.nlines > self.fmt.absorb_window:
-            return False
-        return True
-
-    def absorb(self, fmt, m, line):
-        self._excerpt(line.text)
-        self.nlines += 1
-        g = dict((k, v) for k, v in m.groupdict().items() if v is not None)
-        g['_text'] = line.text
-        if fmt is self.fmt and g.get('hfunc'):
-            # the header again, for the out-of-line function (decode_stacktrace.sh)
-            f = parse_frame(g['hfunc'])
-            if f is not None:
-                self._cand(f)
-            return
-        if fmt.name == 'hard_lockup':
-            self._become(fmt)
-            if 'cpu' in g:
-                self.details['cpu'] = _int(g['cpu'])
-            return
-        if self.fmt.oom:
-            if fmt.name == 'oom_no_killable':
-                self.title_tpl = 'Out of memory and no killable processes'
-                self.details['no_killable'] = True
-                self.done = True
-                return
-            self._oom_from_groups(g, victim=True)
-            if fmt.name in ('oom_victim', 'oom_killed_old'):
-                self.done = True
-            return
-        # Oops / invalid opcode lines inside an oops report: nothing to do
-
-    # -- lines ----------------------------------------------------------------------------
-    def _excerpt(self, text):
-        if len(self.excerpt) < MAX_EXCERPT_LINES and self.excerpt_chars < MAX_EXCERPT_CHARS:
-            text = text[:MAX_EXCERPT_CHARS - self.excerpt_chars]
-            self.excerpt.append(text)
-            self.excerpt_chars += len(text) + 1
-
-    def _cand(self, f):
+    def cand(self, f):
         if len(self.cands) < MAX_FRAMES * 2:
             self.cands.append(f)
-        if self.func is None and self.fmt.extractor is None:
+        if self.func is None and self.fmt.extractor == 'first':
             if not (f.raw or not f.reliable or not f.func or f.inline) and not self.skip.search(f.func):
                 self.func = f.func
                 self.func_final = True
 
     def feed(self, line):
-        """Feed a continuation line; sets self.done when the report is over."""
-        text = line.text
-        self.nlines += 1
-        self._excerpt(text)
-        fmt = self.fmt
-        if self.kmemleak is not None:
-            rec = self.kmemleak.feed(text, line.lineno)
-            if rec is not None:
-                self.record = rec
-                self.done = True
-            elif not self.kmemleak.active:
-                self.done = True
-            return
-        if fmt.end is not None and fmt.end.search(text) and self.nlines > 1:
-            self.done = True
-            return
-        self.touched = False
-        self._feed_line(text)
-        if self.touched or not text.strip() or (fmt.body is not None and fmt.body.match(text)) or \
-                (('0x' in text or '[inline]' in text) and parse_frame(text) is not None):
-            self.quiet = 0
-        else:
-            self.quiet += 1
-            if self.quiet > fmt.patience:
-                self.done = True  # nothing more of this report: it was cut or it is over
-
-    def _feed_line(self, text):
-        fmt = self.fmt
-        if self.gated:
-            if fmt.other_cpu and 'detector' not in self.details:
-                m = _DETECTED_BY_RE.search(text)
-                if m:
-                    self.details['detector'] = _int(m.group('cpu'))
-            m = fmt.gate.search(text)
-            if not (m and self._other_cpu(m)):
-                return
-            self.gated = False  # the stalled CPU's or task's dump starts here
-            self.touched = True
-        consumed_lock = self.locks.feed(text)
-        if consumed_lock:
-            self.touched = True
-        if self.task is None:
-            m = _CPU_LINE_RE.search(text)
-            if m:
-                self.task = m.group('task')
-                self.pid = _int(m.group('pid'))
-            elif not self.gated:
-                t = parse_task_line(text)
-                if t is not None:
-                    self.task = t['task']
-                    self.pid = t['pid']
-        if fmt.task is not None and (self.task is None or fmt.hung is False):
-            m = fmt.task.search(text)
-            if m:
-                self.task = m.group('task')
-                self.pid = _int(m.group('pid'))
-        if fmt.kasan and 'access' not in self.details:
-            m = _KASAN_ACCESS_RE.match(text)
-            if m:
-                self.details['access'] = m.group('access')
-                if m.group('size'):
-                    self.details['size'] = _int(m.group('size'))
-                self.task = m.group('task')
-                self.pid = _int(m.group('pid'))
-            else:
-                m = _KASAN_ACCESS_LOOSE_RE.match(text)
-                if m:
-                    self.details['access'] = m.group('access')
-                else:
-                    m = _KASAN_FREE_RE.match(text)
-                    if m:
-                        self.task = m.group('task')
-                        self.pid = _int(m.group('pid'))
-        if fmt.oom:
-            self._oom_line(text)
-        if fmt.other_cpu and 'detector' not in self.details:
-            m = _DETECTED_BY_RE.search(text)
-            if m:
-                self.details['detector'] = _int(m.group('cpu'))
-        if self.nlines > fmt.max_lines:
-            self.done = True
-            return
-        if self.phase == 'parts':
-            self._parts(text)
-            if self.phase == 'parts':
-                return
-            if fmt.after in ('finish', 'now'):
-                self.done = True
-            return
-        # main stack done
-        after = fmt.after
-        if after == 'locks':
-            if consumed_lock or not text.strip():
-                return
-            self.done = True
-        elif after == 'tail':
-            self.tail_left -= 1
-            if self.tail_left <= 0:
-                self.done = True
-        elif after in ('finish', 'now'):
-            self.done = True
-
-    def _oom_line(self, text):
-        d = self.details
-        if _OOM_MEMCG_RE.search(text):
-            d['memcg'] = True
-        if 'oom-kill:constraint=' in text:
-            m = _OOM_CONSTRAINT_RE.search(text)
-            if m:
-                d['constraint'] = m.group('constraint')
-                if m.group('constraint') == 'CONSTRAINT_MEMCG':
-                    d['memcg'] = True
-
-    def _parts(self, text):
+        """One line of the report; True when a part took it."""
         parts = self.fmt.parts
         n = len(parts)
         i = self.part_i
         while i < n:
-            r = self._try_part(i, text)
-            if r is not None:
-                self.touched = True
-                return
+            if self._try_part(i, line) is not None:
+                return True
             i += 1
         # no part took the line; an unfinished stack of the current part ends here
         if self.part_i < n and parts[self.part_i][0] == STACK and self.stack_started and self.stack_frames:
-            self._end_stack()
+            self.end_stack()
+        return False
 
     def _advance(self, i):
         self.part_i = i + 1
         self.part_armed = False
-        if self.part_i >= len(self.fmt.parts):
-            self._parts_done()
+        if self.part_i >= len(self.fmt.parts) and not self.done:
+            self.done = True
+            self.finalize()
 
-    def _parts_done(self):
-        if self.phase == 'parts':
-            self.phase = 'after'
-            self._finalize_func()
-
-    def _end_stack(self):
+    def end_stack(self):
         self.stack_done = True
         self._advance(self.part_i)
 
-    def _try_part(self, i, text):
-        """Returns True if part i consumed the line (and moves to it), None otherwise."""
+    def interrupted(self):
+        """Another report started: a stack read so far is complete."""
+        parts = self.fmt.parts
+        if (not self.done and self.part_i < len(parts) and parts[self.part_i][0] == STACK
+                and self.stack_frames):
+            self.end_stack()
+
+    def _jump(self, i):
+        if i != self.part_i:
+            self.part_i = i
+            self.part_armed = False
+
+    def _try_part(self, i, line):
+        """True if part i consumed the line (and moves to it), None otherwise."""
+        text = line.text
         kind, rx = self.fmt.parts[i]
         current = i == self.part_i
         armed = self.part_armed if current else False
         if kind == STACK:
-            return self._try_stack(i, rx, text, current)
+            return self._try_stack(i, rx, line, current)
         if kind == LINE:
             m = rx.search(text)
             if not m:
                 return None
             self._jump(i)
             func = m.group('func')
-            self._cand(Frame(func=func.split('.')[0], symbol=func))
+            self.cand(Frame(func=func.split('.')[0], symbol=func))
             self._advance(i)
             return True
         if rx is not None and not armed:
             m = rx.search(text)
-            if m:
-                if self.fmt.other_cpu and not self._other_cpu(m):
-                    return None
-                self._jump(i)
-                self.part_armed = True
-                if kind == AT and ' at: ' in text:
-                    pass  # trigger and lock on the same line (rare); fall through
-                else:
-                    return True
-            else:
+            if not m:
                 return None
+            if self.fmt.other_cpu and not self.report.other_cpu(m):
+                return None
+            self._jump(i)
+            self.part_armed = True
+            if not (kind == AT and ' at: ' in text):
+                return True
+            # trigger and lock on the same line (rare): read the lock too
         if kind == AT:
             idx = text.find('at: ')
             if idx < 0 or not (text[:idx].rstrip().endswith(',') or text[:idx].rstrip().endswith('}') or
@@ -988,7 +626,7 @@ class _Report(object):
             self._jump(i)
             if f.inline:
                 return True  # decode_stacktrace.sh: the real acquire site follows on the next line
-            self._cand(f)
+            self.cand(f)
             self._advance(i)
             return True
         if kind == FRAME:
@@ -998,7 +636,7 @@ class _Report(object):
             self._jump(i)
             if f.inline:
                 return True
-            self._cand(f)
+            self.cand(f)
             self._advance(i)
             return True
         if kind == RIP:
@@ -1008,37 +646,26 @@ class _Report(object):
             if f is None:
                 return None
             self._jump(i)
-            self._cand(f)
+            self.cand(f)
             self._advance(i)
             return True
         return None
 
-    def _jump(self, i):
-        if i != self.part_i:
-            self.part_i = i
-            self.part_armed = False
-
-    def _other_cpu(self, m):
-        cpu = m.groupdict().get('cpu')
-        det = self.details.get('detector')
-        if cpu is None or det is None:
-            return True
-        return _int(cpu) != det
-
-    def _try_stack(self, i, rx, text, current):
+    def _try_stack(self, i, rx, line, current):
+        text = line.text
         if current and self.stack_started:
-            return self._stack_line(text)
+            return self._stack_line(line)
         # not started: trigger or first frame
         if rx is not None:
             if current and self.part_armed:
-                if self._stack_line(text, starting=True):
+                if self._stack_line(line, starting=True):
                     return True
                 self.stack_wait += 1
                 if self.stack_wait > 80:
                     self._advance(i)  # trigger without a stack
                 return True
             m = rx.search(text)
-            if m and (not self.fmt.other_cpu or self._other_cpu(m)):
+            if m and (not self.fmt.other_cpu or self.report.other_cpu(m)):
                 self._jump(i)
                 self.part_armed = True
                 return True
@@ -1051,13 +678,17 @@ class _Report(object):
         markers, rest = strip_markers(text)
         if markers and not rest.strip():
             return None
-        f = parse_frame(text)
-        if f is None:
+        if parse_frame(text) is None:
             return None
         self._jump(i)
-        return self._stack_line(text, starting=True)
+        return self._stack_line(line, starting=True)
 
-    def _stack_line(self, text, starting=False):
+    def _stack_line(self, line, starting=False):
+        text = line.text
+        if (self.stack_started or self.part_armed) and _damaged(line):
+            # a frame line garbled on the way (NUL, invalid UTF-8): the stack goes on without it
+            self.report.cut = True
+            return True
         sec = section_marker(text)
         if sec is not None:
             name, opening = sec
@@ -1065,7 +696,7 @@ class _Report(object):
             if opening or self.stack_started:
                 self.stack_started = True
             if name == 'TASK' and not opening and self.stack_frames:
-                self._end_stack()  # "</TASK>": the task stack is complete
+                self.end_stack()  # "</TASK>": the task stack is complete
             return True
         markers, rest = strip_markers(text)
         for mk in markers:
@@ -1077,7 +708,7 @@ class _Report(object):
             # registers of an interrupted context printed inside the trace (4.x+)
             rf = parse_rip(text) if 'IP' in text else None
             if rf is not None and not (self.fmt.skip_irq and self.section == 'NMI'):
-                self._cand(rf)
+                self.cand(rf)
             return True
         if f is None:
             if _CALL_TRACE_RE.match(text):
@@ -1089,132 +720,317 @@ class _Report(object):
                     return False
                 self.stack_wait += 1
                 if self.stack_wait > 80:
-                    self._end_stack()
+                    self.end_stack()
                 return True
             if _CUT_FRAME_RE.match(text):
-                self.cut = True  # a frame line cut mid-way (serial capture)
-            self._end_stack()
+                self.report.cut = True  # a frame line cut mid-way (serial capture)
+            self.end_stack()
             return None
         self.stack_started = True
         self.stack_frames += 1
         if len(self.stack) < MAX_FRAMES:
             self.stack.append(f.normalized())
         if not (self.fmt.skip_irq and self.section == 'NMI'):
-            self._cand(f)
+            self.cand(f)
         if is_bottom(f) and self.section in (None, 'TASK'):
-            self._end_stack()
+            self.end_stack()
         return True
 
-    def _finalize_func(self):
+    def finalize(self):
         if self.func_final:
             return
-        if self.fmt.extractor is not None:
+        if self.fmt.extractor != 'first':
             self.func = guilty_frame(self.cands, self.skip, self.fmt.extractor)
-            self.func_final = self.stack_done or not any(part[0] == STACK for part in self.fmt.parts)
+            self.func_final = self.stack_done or not self.fmt.has_stack
+
+    def result(self):
+        """FUNC and whether the reading was complete."""
+        if not self.done:
+            # cut before the parts were all read
+            self.finalize()
+            if self.fmt.extractor != 'first' and self.cands:
+                self.func = guilty_frame(self.cands, self.skip, self.fmt.extractor)
+        incomplete = self.fmt.extractor != 'first' and not self.func_final and self.fmt.has_stack
+        return self.func, incomplete
+
+
+class _Report(object):
+    """One report being read: its lines, details, task, and when it is over."""
+
+    def __init__(self, fmt, m, strict, line):
+        self.fmt = fmt
+        self.line = line
+        self.lineno = line.lineno
+        self.cur_lineno = line.lineno
+        self.seen = _seen(line)
+        self.origin = line.origin
+        self.groups = dict((k, v) for k, v in m.groupdict().items() if v is not None)
+        self.details = {}
+        self.state = {}          # the hooks' own state
+        self.header_cut = not strict
+        self.excerpt = [line.text]
+        self.excerpt_chars = len(line.text)
+        self.nlines = 1
+        self.phase = 'parts'
+        self.tail_left = fmt.tail
+        self.done = False
+        self.cut = False
+        self.task = self.groups.get('task')
+        self.pid = _int(self.groups.get('pid'))
+        self.locks = HeldLocksParser(max_tasks=64)
+        self.title_tpl = fmt.title
+        self.checker = None
+        self.gated = fmt.gate is not None
+        self.quiet = 0
+        self.touched = False
+        self.last_line = 0
+        self.reader = _FuncReader(self)
+        self._start()
+
+    def _start(self):
+        fmt = self.fmt
+        g = self.groups
+        if fmt.checkers:
+            func = g.get('hfunc', '').split('+')[0].split('.')[0].split(' ')[0]
+            for checker, skip in fmt.checkers:
+                if checker.matches_site(g.get('src'), func):
+                    self._use_checker(checker, skip)
+                    break
+        for name in fmt.int_details:
+            if name in g:
+                self.details[name] = _int(g[name])
+        if fmt.other_cpu:
+            m = _DETECTED_BY_RE.search(self.line.text)
+            if m:
+                self.details['detector'] = _int(m.group('cpu'))
+        if fmt.source_detail and g.get('src'):
+            self.details['source'] = '%s:%s' % (g['src'], g['srcline']) if g.get('srcline') else g['src']
+        if self.fmt.hooks.start is not None:
+            self.fmt.hooks.start(self)
+        if self.fmt.parts and self.fmt.parts[0][0] == HEADER:
+            if g.get('hfunc'):
+                self.reader.header(g['hfunc'])
+            self.reader.part_i = 1
+        if self.fmt.after == 'now':
+            self.done = True
+
+    def _use_checker(self, checker, skip):
+        self.checker = checker
+        self.title_tpl = checker.title
+        self.reader.skip = skip
+        if checker.becomes is not None:
+            self.become(FORMATS_BY_NAME[checker.becomes])
+
+    def become(self, fmt, keep_func=False):
+        """Turn this report into another format (3.10 hard lockup printed with WARN())."""
+        self.fmt = fmt
+        self.title_tpl = fmt.title
+        self.tail_left = fmt.tail
+        self.reader.reset(fmt, keep_func)
+
+    # -- absorbing a start line of another format ------------------------------------------
+    def can_absorb(self, fmt):
+        if fmt.name not in self.fmt.absorb:
+            return False
+        return not (self.fmt.absorb_window and self.nlines > self.fmt.absorb_window)
+
+    def absorb(self, fmt, m, line):
+        self._excerpt(line.text)
+        self.nlines += 1
+        g = dict((k, v) for k, v in m.groupdict().items() if v is not None)
+        if fmt is self.fmt and g.get('hfunc'):
+            # the header again, for the out-of-line function (decode_stacktrace.sh)
+            f = parse_frame(g['hfunc'])
+            if f is not None:
+                self.reader.cand(f)
+            return
+        if fmt.takes_over:
+            self.become(fmt)
+            for name in fmt.int_details:
+                if name in g:
+                    self.details[name] = _int(g[name])
+            return
+        if self.fmt.hooks.absorb is not None:
+            self.fmt.hooks.absorb(self, fmt, g, line)
+        # otherwise (Oops / invalid opcode lines inside an oops report): nothing to do
+
+    # -- lines ----------------------------------------------------------------------------
+    def _excerpt(self, text):
+        if len(self.excerpt) < MAX_EXCERPT_LINES and self.excerpt_chars < MAX_EXCERPT_CHARS:
+            text = text[:MAX_EXCERPT_CHARS - self.excerpt_chars]
+            self.excerpt.append(text)
+            self.excerpt_chars += len(text) + 1
+
+    def feed(self, line):
+        """Feed a continuation line; sets self.done when the report is over."""
+        text = line.text
+        self.nlines += 1
+        self.cur_lineno = line.lineno
+        self._excerpt(text)
+        fmt = self.fmt
+        if fmt.hooks.line is not None and fmt.hooks.line(self, text):
+            return  # the hook read the line
+        if fmt.end is not None and fmt.end.search(text) and self.nlines > 1:
+            self.done = True
+            return
+        self.touched = False
+        self._feed_line(line)
+        if self.touched or not text.strip() or (fmt.body is not None and fmt.body.match(text)) or \
+                (('0x' in text or '[inline]' in text) and parse_frame(text) is not None):
+            self.quiet = 0
+        else:
+            self.quiet += 1
+            if self.quiet > fmt.patience:
+                self.done = True  # nothing more of this report: it was cut or it is over
+
+    def other_cpu(self, m):
+        """True unless the match names the CPU that detected the stall."""
+        cpu = m.groupdict().get('cpu')
+        det = self.details.get('detector')
+        if cpu is None or det is None:
+            return True
+        return _int(cpu) != det
+
+    def _task_from(self, text):
+        if self.task is None:
+            m = _CPU_LINE_RE.search(text)
+            if m:
+                self.task = m.group('task')
+                self.pid = _int(m.group('pid'))
+            elif not self.gated:
+                t = parse_task_line(text)
+                if t is not None:
+                    self.task = t['task']
+                    self.pid = t['pid']
+        if self.fmt.task is not None:
+            m = self.fmt.task.search(text)
+            if m:
+                self.task = m.group('task')
+                self.pid = _int(m.group('pid'))
+
+    def _feed_line(self, line):
+        text = line.text
+        fmt = self.fmt
+        if fmt.other_cpu and 'detector' not in self.details:
+            m = _DETECTED_BY_RE.search(text)
+            if m:
+                self.details['detector'] = _int(m.group('cpu'))
+        if self.gated:
+            m = fmt.gate.search(text)
+            if not (m and self.other_cpu(m)):
+                return
+            self.gated = False  # the stalled CPU's or task's dump starts here
+            self.touched = True
+        consumed_lock = self.locks.feed(text)
+        if consumed_lock:
+            self.touched = True
+        self._task_from(text)
+        if self.checker is None and fmt.checkers and not self.reader.stack_started:
+            for checker, skip in fmt.checkers:
+                if checker.matches_message(text):
+                    self._use_checker(checker, skip)
+                    fmt = self.fmt
+                    break
+        if self.nlines > fmt.max_lines:
+            self.done = True
+            return
+        if self.phase == 'parts':
+            if self.reader.feed(line):
+                self.touched = True
+            if self.reader.done:
+                self.phase = 'after'
+                if fmt.after in ('finish', 'now'):
+                    self.done = True
+            return
+        # the parts are read
+        after = fmt.after
+        if after == 'locks':
+            if consumed_lock or not text.strip():
+                return
+            self.done = True
+        elif after == 'tail':
+            self.tail_left -= 1
+            if self.tail_left <= 0:
+                self.done = True
+        elif after in ('finish', 'now'):
+            self.done = True
 
     # -- the finding ------------------------------------------------------------------------
     def finish(self, eof=False, interrupted=False):
         """Returns the finding dict (without count/first_seen merging) or None."""
         fmt = self.fmt
         corrupted = fmt.corrupted or self.header_cut or self.cut
-        if (interrupted and self.phase == 'parts' and self.part_i < len(fmt.parts)
-                and fmt.parts[self.part_i][0] == STACK and self.stack_frames):
-            self._end_stack()  # another report started right after the stack
-        if self.kmemleak is not None:
-            rec = self.record or self.kmemleak.close()
-            if rec is None:
-                return None
-            func = rec.get('function')
-            # no blamable frame: the backtrace was cut (or holds allocator frames only)
-            return self._finding('memory leak in %s' % title_func(func) if func else 'memory leak', func,
-                                 rec.get('corrupted') or corrupted or func is None,
-                                 task=rec.get('comm'), pid=rec.get('pid'),
-                                 stack=rec.get('backtrace') or [],
-                                 details=dict(size=rec.get('size'), address=rec.get('address'),
-                                              kind=rec.get('kind'), crc=rec.get('crc'), age=rec.get('age'),
-                                              jiffies=rec.get('jiffies'), hex=rec.get('hex')))
-        if self.phase == 'parts':
-            # cut before the parts were all read
-            self._finalize_func()
-            if self.fmt.extractor is not None and self.cands:
-                self.func = guilty_frame(self.cands, self.skip, self.fmt.extractor)
-        func = self.func
-        if fmt.needs_frames and not self.cands:
+        if interrupted:
+            self.reader.interrupted()
+        if fmt.hooks.finish is not None:
+            return fmt.hooks.finish(self, corrupted)
+        func, incomplete = self.reader.result()
+        if fmt.needs_frames and not self.reader.cands:
             return None
-        if not fmt.func_optional and func is None:
-            corrupted = True
-        if fmt.extractor is not None and not self.func_final and any(part[0] == STACK for part in fmt.parts):
+        if incomplete or (not fmt.func_optional and func is None):
             corrupted = True
         for req in fmt.require:
             if self.details.get(req) is None:
                 corrupted = True
-        if fmt.kasan:
-            kind = self.details.get('kind', '')
-            if 'access' not in self.details and not kind.startswith(('double-free', 'invalid-free')):
-                corrupted = True  # the "Read of size N at addr" line is missing
-        title = self._title(func)
+        if fmt.hooks.check is not None and fmt.hooks.check(self):
+            corrupted = True
+        title = self.title(func)
         if title is None:
             return None
-        return self._finding(title, func, corrupted, task=self.task, pid=self.pid, stack=self.stack,
-                             details=self.details)
+        finding = self.make_finding(title, func, corrupted, task=self.task, pid=self.pid,
+                                    stack=self.reader.stack, details=self.details)
+        finding['alt_titles'] = self.alt_titles(func, title)
+        return finding
 
-    def _title(self, func):
-        tpl = self.title_tpl
-        g = self.groups
-        d = self.details
-        if tpl == '{oom_title}':
-            victim = d.get('victim')
-            prefix = 'Memory cgroup out of memory' if d.get('memcg') else 'Out of memory'
-            if victim is None:
-                return prefix
-            return '%s: Killed process %s' % (prefix, victim)
-        if tpl == '{panic_title}':
-            return _panic_title(g.get('msg', ''))
-        if tpl == '{kasan_title}':
-            kind = d.get('kind') or 'bad-access'
-            access = d.get('access')
-            tpl = 'KASAN: %s %s in {FUNC}' % (kind, access) if access else 'KASAN: %s in {FUNC}' % kind
+    def values(self):
+        """Title values: the start-line groups in syzbot's wording, variable parts replaced."""
         values = {}
-        for k, v in g.items():
-            if k.startswith('_'):
-                continue
+        for k, v in worded(self.groups).items():
             values[k] = sanitize_title(v) if self.fmt.sanitize else v
-        if self.fmt.name == 'bug_generic':
-            values['msg'] = _bug_msg(g.get('msg', ''))
-        values['access_sp'] = ' %s' % g['access'] if g.get('access') else ''
-        if 'what' in g and self.fmt.name == 'kcsan':
-            values['what_funcs'] = ' / '.join(title_func(p.strip().split('+')[0].split('.')[0])
-                                              for p in g['what'].split('/'))
-        values.update((k, v) for k, v in d.items() if isinstance(v, str) and k not in values)
+            values[k + '_sp'] = ' ' + values[k]
+        return values
+
+    def _format(self, tpl, func, values):
         if func is None:
             tpl = tpl.replace(' in {FUNC}', '').replace(' {FUNC}', '').replace('{FUNC}', '')
         else:
             values['FUNC'] = title_func(func)
+        for key in _TEMPLATE_KEY_RE.findall(tpl):
+            if key.endswith('_sp') and key not in values:
+                values[key] = ''
         try:
             return tpl.format(**values).strip()
         except (KeyError, IndexError, ValueError):
             return re.sub(r'\{[^}]*\}', '', tpl).strip()
 
-    def _finding(self, title, func, corrupted, task=None, pid=None, stack=(), details=None):
+    def title(self, func):
+        if self.fmt.hooks.title is not None and self.checker is None:
+            return self.fmt.hooks.title(self, func)
+        return self._format(self.title_tpl, func, self.values())
+
+    def alt_titles(self, func, title):
+        out = []
+        if func is None:
+            return out
+        for tpl in self.fmt.alt_titles:
+            alt = self._format(tpl, func, self.values())
+            if alt and alt != title and alt not in out:
+                out.append(alt)
+        return out
+
+    def make_finding(self, title, func, corrupted, task=None, pid=None, stack=(), details=None):
         locks = []
         entry = None
         if self.locks.entries:
             entry = self.locks.find(task, pid)
-            if entry is None and self.fmt.type == 'lockdep':
+            if entry is None and self.fmt.locks_of_any:
                 entry = self.locks.entries[0]
         if entry is not None:
             locks = list(entry['locks'])
-        return dict(type=self.fmt.type, title=title, function=func, count=1, first_seen=self.seen,
-                    last_seen=self.seen, task=task, pid=pid, locks=locks, stack=list(stack or ()),
-                    source=None, line=self.lineno, corrupted=bool(corrupted),
+        return dict(type=self.fmt.type, title=title, alt_titles=[], function=func, count=1,
+                    first_seen=self.seen, last_seen=self.seen, task=task, pid=pid, locks=locks,
+                    stack=list(stack or ()), source=None, line=self.lineno, corrupted=bool(corrupted),
                     excerpt=u'\n'.join(self.excerpt), details=dict(details or {}))
-
-
-def _int(v):
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return None
 
 
 class FindingCollector(object):
@@ -1307,7 +1123,7 @@ class FindingCollector(object):
             hit = match_start(text)
             if hit is not None and hit[0].type is None:
                 # a known line that is not a report (printed by another context in between)
-                if report is not None and hit[0].name == 'page_alloc_failure':
+                if report is not None and hit[0].inert_inside:
                     return
                 hit = None
             if hit is not None:
@@ -1356,7 +1172,7 @@ class FindingCollector(object):
         report = _Report(fmt, m, strict, line)
         report.last_line = self.lines
         if report.done:
-            self._record(report.finish())
+            self._record(report.finish(), report)
             return
         if len(self.active) >= MAX_ACTIVE and key not in self.active:
             oldest = min(self.active, key=lambda k: self.active[k].lineno or 0)
@@ -1401,8 +1217,9 @@ class FindingCollector(object):
                 old['corrupted'] = False
             if not old['locks'] and finding['locks']:
                 old['locks'] = finding['locks']
-            if ftype == 'memory_leak' and finding['details'].get('leaks'):
-                old['details']['leaks'] = (old['details'].get('leaks') or 0) + finding['details']['leaks']
+            for name in (report.fmt.merge_sum if report is not None else ()):
+                if finding['details'].get(name):
+                    old['details'][name] = (old['details'].get(name) or 0) + finding['details'][name]
             target = old
         else:
             if len(self.findings) >= self.max_findings:
@@ -1411,7 +1228,7 @@ class FindingCollector(object):
             self.findings[key] = finding
             self.order.append(key)
             target = finding
-        if report is not None and report.fmt.hung and not target['locks']:
+        if report is not None and report.fmt.wait_for_locks and not target['locks']:
             if len(self.pending_hung) >= MAX_PENDING_HUNG:
                 self.pending_hung.pop(0)
             self.pending_hung.append((target, finding['task'], finding['pid']))

@@ -18,7 +18,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings impo
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import is_dict_line, iter_lines
 from ansible_collections.kdebug.kernel.tests.unit.plugins.module_utils import parser_fixtures as pf
 
-FINDING_KEYS = {'type', 'title', 'function', 'count', 'first_seen', 'last_seen', 'task', 'pid', 'locks',
+FINDING_KEYS = {'type', 'title', 'alt_titles', 'function', 'count', 'first_seen', 'last_seen', 'task', 'pid', 'locks',
                 'stack', 'source', 'line', 'corrupted', 'excerpt', 'details'}
 
 # fixture -> [(type, title, task, pid, count, corrupted)] in order of first appearance
@@ -423,10 +423,10 @@ def test_end_marker_of_a_panic_is_not_another_panic():
      ('kasan', 'KASAN: use-after-free Read in foo_copy')),
     (['BUG: KASAN: double-free or invalid-free in kfree+0x1/0x2', 'Call Trace:', ' kfree+0x1/0x2',
       ' foo_release+0x1/0x2', '=================================================================='],
-     ('kasan', 'KASAN: double-free or invalid-free in foo_release')),
+     ('kasan', 'KASAN: invalid-free in foo_release')),
     (['UBSAN: Undefined behaviour in net/foo.c:12:3', 'Call Trace:', ' dump_stack+0x1/0x2',
       ' ubsan_epilogue+0x1/0x2', ' __ubsan_handle_out_of_bounds+0x1/0x2', ' foo_index+0x1/0x2'],
-     ('ubsan', 'UBSAN: Undefined behaviour in foo_index')),
+     ('ubsan', 'UBSAN: undefined-behaviour in foo_index')),
     (['WARNING: at net/sched/sch_generic.c:261 dev_watchdog+0x26d/0x280() (Not tainted)'],
      ('warning', 'WARNING in dev_watchdog')),
     (['list_add corruption. prev->next should be next (ffff888012345678), but was 0000000000000000.',
@@ -442,7 +442,7 @@ def test_end_marker_of_a_panic_is_not_another_panic():
      ('lockdep', 'possible deadlock in foo_lock_twice')),
     (['=====================================', '[ BUG: bad unlock balance detected! ]',
       'dd/1 is trying to release lock (&x->lock) at:', '[<ffffffff81000000>] foo_unlock+0x1/0x2'],
-     ('lockdep', 'WARNING: bad unlock balance in foo_unlock')),
+     ('lockdep', 'BUG: bad unlock balance in foo_unlock')),
     (['INFO: rcu_sched self-detected stall on CPU { 1}  (t=60000 jiffies g=1 c=0 q=5)',
       'CPU: 1 PID: 9 Comm: loop Not tainted 3.10.0 #1', 'Call Trace:',
       ' <IRQ>  [<ffffffff81000000>] dump_stack+0x19/0x1b', ' [<ffffffff81000000>] rcu_check_callbacks+0x1/0x2',
@@ -462,7 +462,7 @@ def test_end_marker_of_a_panic_is_not_another_panic():
      ('bug', 'BUG: odd new check in x_check')),
     (['Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008',
       'Internal error: Oops: 96000005 [#1] PREEMPT SMP', 'pc : arm_fn+0x10/0x40', 'lr : arm_caller+0x1/0x2'],
-     ('bug', 'Unable to handle kernel NULL pointer dereference in arm_fn')),
+     ('bug', 'BUG: unable to handle kernel NULL pointer dereference in arm_fn')),
 ])
 def test_more_report_forms(lines, expected):
     result = collect(lines)
