@@ -17,6 +17,8 @@ import errno
 import gzip
 import os
 import re
+import stat
+import struct
 import time
 import zlib
 
@@ -49,18 +51,199 @@ def describe_oserror(exc):
 
 
 # What reading a log file (maybe gzip) can raise: gzip adds EOFError for a truncated file
-# and zlib.error for a corrupt one to the OS errors.
-READ_ERRORS = (IOError, OSError, EOFError, zlib.error)
+# and zlib.error for a corrupt one to the OS errors; Python 2.7's gzip raises struct.error
+# for a file cut inside its trailer.
+READ_ERRORS = (IOError, OSError, EOFError, zlib.error, struct.error)
 
 
-def describe_gzip_error(exc):
-    """'truncated gzip file: ...' or 'corrupt gzip file: ...' for what gzip raises on a bad
-    file; None for any other error."""
-    if isinstance(exc, EOFError):
-        return 'truncated gzip file: %s' % exc
-    if isinstance(exc, zlib.error):
-        return 'corrupt gzip file: %s' % exc
+GZIP_MAGIC = b'\x1f\x8b'
+
+
+def _gzip_member_ended(decomp):
+    """True when the gzip member being decompressed has ended (its trailer was read and
+    checked). Python 2.7 has no decompressobj.eof: a byte fed to a copy of a finished stream
+    comes back as unused data."""
+    eof = getattr(decomp, 'eof', None)
+    if eof is not None:
+        return eof
+    probe = decomp.copy()
+    try:
+        probe.decompress(b'\x00')
+    except zlib.error:
+        return False
+    return bool(probe.unused_data)
+
+
+def inspect_gzip(path, chunk=65536):
+    """What is wrong with a .gz file, found by decompressing it (output dropped, memory
+    bounded): 'not a gzip file', 'truncated gzip file', 'corrupt gzip file' (damaged data, or a
+    CRC or length check that fails), or None when it decompresses whole.
+
+    gzip itself tells these apart differently on every Python (2.7 reports a truncated file
+    as a CRC error; 3.x raises EOFError for it and BadGzipFile or OSError for a bad CRC); this
+    gives the same answer everywhere. EnvironmentError propagates."""
+    with open(path, 'rb') as fobj:
+        if fobj.read(2) != GZIP_MAGIC:
+            return 'not a gzip file'
+        fobj.seek(0)
+        decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        data = fobj.read(chunk)
+        while data:
+            try:
+                decomp.decompress(data, chunk)
+                while decomp.unconsumed_tail:
+                    decomp.decompress(decomp.unconsumed_tail, chunk)
+            except zlib.error:
+                return 'corrupt gzip file'
+            rest = decomp.unused_data
+            if rest:
+                # the member ended; another may follow (gzip concatenates them) or padding
+                if rest.strip(b'\x00') == b'':
+                    data = fobj.read(chunk)
+                    if data.strip(b'\x00') == b'':
+                        continue
+                    return 'corrupt gzip file'
+                if not rest.startswith(GZIP_MAGIC[:len(rest)]):
+                    return 'corrupt gzip file'
+                decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                data = rest
+                continue
+            data = fobj.read(chunk)
+        if not _gzip_member_ended(decomp):
+            return 'truncated gzip file'
     return None
+
+
+_GZIP_PROBLEMS = {
+    'not a gzip file': 'is not a gzip file although its name ends in .gz (rename it, or '
+                       'compress it with gzip)',
+    'truncated gzip file': 'is a truncated gzip file: it ends before its compressed data does '
+                           '(copied or written while incomplete?)',
+    'corrupt gzip file': 'is a corrupt gzip file: its compressed data is damaged or fails its '
+                         'CRC check',
+}
+
+
+def describe_gzip_error(exc, path=None):
+    """For an error reading a .gz file at path: 'is a truncated gzip file: ...', 'is a
+    corrupt gzip file: ...' or 'is not a gzip file ...', the same on every Python; None for
+    any other error (an I/O error with an errno, or a file that decompresses whole).
+
+    Without path (no file to look at), classifies by the exception: EOFError is truncated,
+    zlib.error corrupt."""
+    if getattr(exc, 'errno', None) is not None:
+        return None  # an I/O error, not the content
+    if path is None:
+        if isinstance(exc, EOFError):
+            return _GZIP_PROBLEMS['truncated gzip file']
+        if isinstance(exc, zlib.error):
+            return _GZIP_PROBLEMS['corrupt gzip file']
+        return None
+    try:
+        problem = inspect_gzip(path)
+    except (IOError, OSError):
+        problem = None
+    if problem is None:
+        return None
+    return _GZIP_PROBLEMS[problem]
+
+
+def describe_read_error(path, exc):
+    """Text for an error while reading a log file or saved report, after its path: 'is a
+    truncated gzip file: ...' or 'could not be read: EIO (Input/output error)'."""
+    if path.endswith('.gz'):
+        gzip_error = describe_gzip_error(exc, path)
+        if gzip_error:
+            return gzip_error
+    return 'could not be read: %s' % describe_oserror(exc)
+
+
+# --- input files -------------------------------------------------------------------------
+
+class InputPathError(ValueError):
+    """A path given as input that cannot be read as a file (NUL byte, FIFO, device, ...)."""
+
+
+def file_kind(mode):
+    """'a FIFO', 'a directory', ... for a st_mode that is not a regular file's."""
+    for test, name in ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),
+                       (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+                       (stat.S_ISSOCK, 'a socket')):
+        if test(mode):
+            return name
+    return 'not a regular file'
+
+
+def check_path_text(path, what='path'):
+    """InputPathError for a path that no system call accepts (a NUL byte in it)."""
+    if path is not None and u'\x00' in path:
+        raise InputPathError('%s %r contains a NUL byte, which no file name can hold'
+                             % (what, path))
+
+
+def check_regular_file(path, what='path'):
+    """InputPathError unless path (symlinks followed) is a regular file: a FIFO would block
+    the open (and the task) forever, a device may never end. EnvironmentError (ENOENT,
+    EACCES, ELOOP) propagates."""
+    check_path_text(path, what)
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise InputPathError('%s %s is %s: give a regular file (a saved log or report)'
+                             % (what, path, file_kind(mode)))
+
+
+def open_input_file(path, what='path'):
+    """Open a saved log file or report for binary reading ('.gz' is decompressed), refusing
+    what is not a regular file before opening it and again after (opened without blocking,
+    so a FIFO put in its place meanwhile cannot hang the task)."""
+    check_regular_file(path, what)
+    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputPathError('%s %s is %s: give a regular file (a saved log or report)'
+                                 % (what, path, file_kind(mode)))
+        fobj = os.fdopen(fd, 'rb')
+    except Exception:
+        os.close(fd)
+        raise
+    if path.endswith('.gz'):
+        gz = gzip.GzipFile(filename=path, mode='rb', fileobj=fobj)
+        gz.myfileobj = fobj  # closed with the GzipFile (2.7 and 3.x close myfileobj)
+        return gz
+    return fobj
+
+
+def describe_access_denied(path):
+    """Why the user running the task cannot read path (EACCES), as it is: which directory
+    on the way is not searchable, or the file's mode and owner."""
+    uid = os.geteuid()
+    if uid == 0:
+        return ('permission denied although the task runs as root (a security module such as '
+                'SELinux or AppArmor, or a file system that refuses root?)')
+    path = os.path.abspath(path)
+    parts = []
+    head = os.path.dirname(path)
+    while True:
+        parts.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    for directory in reversed(parts):
+        if not os.access(directory, os.X_OK):
+            return ('the task runs as uid %d, which may not enter the directory %s%s: use '
+                    'become: true or give it access' % (uid, directory, _mode_owner(directory)))
+    return ('the task runs as uid %d, which may not read %s%s: use become: true or make the '
+            'file readable' % (uid, path, _mode_owner(path)))
+
+
+def _mode_owner(path):
+    try:
+        st = os.stat(path)
+    except (IOError, OSError):
+        return ''
+    return ' (mode %04o, owner uid %d)' % (stat.S_IMODE(st.st_mode), st.st_uid)
 
 
 def stat_errno(path):
@@ -341,67 +524,6 @@ def parse_cursor(text):
             raise ValueError('malformed cursor %r: %s' % (text, CURSOR_HELP))
         return dict(kind='file', offsets=offsets)
     raise ValueError('unknown cursor %r: %s' % (text, CURSOR_HELP))
-
-
-# --- files -----------------------------------------------------------------------------
-
-def open_log_file(path):
-    """Open a log file for binary reading; '.gz' files are decompressed."""
-    if path.endswith('.gz'):
-        return gzip.open(path, 'rb')
-    return open(path, 'rb')
-
-
-class ReadCounter(object):
-    """A binary file object as the parser's streaming readers see it, counting for a file
-    cursor.
-
-    The parsers read in chunks and, never raising on their input, take a read error for the
-    end of it; this wrapper keeps the error (``check()`` raises it) so that a truncated gzip
-    file or an I/O error is reported instead of a silently short result. ``offset`` ends after
-    the last complete line: an incomplete last line (maybe the last thing a dying kernel
-    printed) is parsed, but the next call starting at ``offset`` reads it again whole.
-    ``lines`` counts the lines read, an incomplete last one included.
-    """
-
-    def __init__(self, fobj, start=0):
-        self.fobj = fobj
-        self.start = start
-        self.size = 0
-        self.tail = 0
-        self.newlines = 0
-        self.error = None
-
-    def read(self, size=-1):
-        if self.error is not None:
-            return b''
-        try:
-            data = self.fobj.read(size)
-        except Exception as exc:  # gzip raises EOFError and zlib.error besides OSError
-            self.error = exc
-            raise
-        if data:
-            self.size += len(data)
-            newline = data.rfind(b'\n')
-            if newline < 0:
-                self.tail += len(data)
-            else:
-                self.tail = len(data) - newline - 1
-                self.newlines += data.count(b'\n')
-        return data
-
-    @property
-    def offset(self):
-        return self.start + self.size - self.tail
-
-    @property
-    def lines(self):
-        return self.newlines + (1 if self.tail else 0)
-
-    def check(self):
-        """Raise the read error the parser took for the end of the input, if any."""
-        if self.error is not None:
-            raise self.error
 
 
 # --- result shaping --------------------------------------------------------------------

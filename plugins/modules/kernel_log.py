@@ -258,7 +258,8 @@ ansible_facts:
             - "Each note has C(note) (the text), C(kind), C(line), C(ts), C(wallclock) and
               C(count). Kinds of reading notes: C(records_lost) and C(records_overwritten)
               (ring buffer overruns), C(rebooted), C(cursor_by_time) (a fallback source without
-              sequence numbers), C(file_rewound) (a file shorter than its cursor offset)."
+              sequence numbers), C(file_rewound) (a file shorter than its cursor offset),
+              C(lines_cut) (input dropped: the rest of lines longer than 16384 bytes)."
           type: list
           elements: dict
           returned: success
@@ -274,12 +275,15 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    READ_ERRORS, KmsgReader, ReadCounter, cap_text_lines, describe_gzip_error, describe_oserror,
-    format_file_cursor, format_kmsg_cursor, open_log_file, parse_cursor, read_boot_id,
+    READ_ERRORS, InputPathError, KmsgReader, cap_text_lines, check_path_text,
+    describe_access_denied, describe_oserror, describe_read_error, format_file_cursor,
+    format_kmsg_cursor, open_input_file, parse_cursor, read_boot_id,
 )
 
 try:
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import iter_lines
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
+        MAX_LINE_BYTES, LineReader, iter_lines,
+    )
     from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import (
         FINDING_TYPES, FindingCollector,
     )
@@ -364,18 +368,28 @@ class Reading(object):
             collector.feed(line)
         self.results.append(collector.result())
 
-    def feed_file(self, counter, source, start):
-        """Parse a log file (a ReadCounter) into a new collector for this source. Read from
-        its start, the parser's streaming path skips lines without any report keyword at C
-        speed; from a cursor offset, line by line (same findings)."""
+    def feed_file(self, reader, source, start):
+        """Parse a log file (a kmsg.LineReader: CR line ends, lines cut and counted) into a
+        new collector for this source. Read from its start, the parser's streaming path skips
+        lines without any report keyword at C speed; from a cursor offset, line by line (same
+        findings)."""
         collector = self.new_collector(source)
         if start == 0:
-            collector.feed_stream(counter)
+            collector.feed_stream(reader)
         else:
-            for line in iter_lines(counter):
+            for line in iter_lines(reader):
                 collector.feed(line)
         self.results.append(collector.result())
-        self.lines_read += counter.lines
+        self.lines_read += reader.lines
+        self.cut_note(reader, source)
+
+    def cut_note(self, reader, source):
+        """Say so when the reader dropped input (the rest of over-long lines)."""
+        if reader.cut_lines:
+            self.note('lines_cut',
+                      '%s: %d line(s) longer than %d bytes were cut there, %d bytes dropped (a '
+                      'binary file, or a capture whose line ends were lost?)'
+                      % (source, reader.cut_lines, MAX_LINE_BYTES, reader.cut_bytes))
 
     def lost_records_note(self, source):
         cursor = self.cursor
@@ -449,15 +463,7 @@ def read_files(module, reading, paths):
         offsets = list(cursor['offsets'])
     new_offsets = []
     for index, path in enumerate(paths):
-        try:
-            fobj = open_log_file(path)
-        except (IOError, OSError) as exc:
-            if exc.errno == errno.ENOENT:
-                module.fail_json(msg='path[%d] %s does not exist: give the log files to read '
-                                     '(with delegate_to: localhost for a file on the '
-                                     'controller)' % (index, path))
-            module.fail_json(msg='cannot open path[%d] %s: %s' % (index, path,
-                                                                  describe_oserror(exc)))
+        fobj = open_file(module, index, path)
         try:
             start = offsets[index]
             if start:
@@ -475,21 +481,35 @@ def read_files(module, reading, paths):
                     reading.note('file_rewound', '%s is shorter than the cursor offset %d '
                                  '(rotated or truncated?): read from the start' % (path, start))
                     fobj.close()
-                    fobj = open_log_file(path)
+                    fobj = open_file(module, index, path)
                     start = 0
-            counter = ReadCounter(fobj, start)
-            reading.feed_file(counter, path, start)
-            counter.check()
-            new_offsets.append(counter.offset)
+            reader = LineReader(fobj, start)
+            reading.feed_file(reader, path, start)
+            reader.check()
+            new_offsets.append(reader.offset)
         except READ_ERRORS as exc:
-            gzip_error = describe_gzip_error(exc)
-            if gzip_error:
-                module.fail_json(msg='path[%d] %s is a %s' % (index, path, gzip_error))
-            module.fail_json(msg='error while reading path[%d] %s: %s'
-                                 % (index, path, describe_oserror(exc)))
+            module.fail_json(msg='path[%d] %s %s' % (index, path, describe_read_error(path, exc)))
         finally:
             fobj.close()
     return format_file_cursor(new_offsets), ', '.join(paths)
+
+
+def open_file(module, index, path):
+    """Open path[index] (a regular file only: a FIFO would hang the task) or fail clearly."""
+    try:
+        return open_input_file(path, 'path[%d]' % index)
+    except InputPathError as exc:
+        module.fail_json(msg=str(exc))
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            module.fail_json(msg='path[%d] %s does not exist: give the log files to read '
+                                 '(with delegate_to: localhost for a file on the '
+                                 'controller)' % (index, path))
+        hint = ''
+        if exc.errno == errno.EACCES:
+            hint = ': ' + describe_access_denied(path)
+        module.fail_json(msg='cannot open path[%d] %s: %s%s' % (index, path,
+                                                                describe_oserror(exc), hint))
 
 
 def read_kmsg(reading, kmsg_path):
@@ -628,6 +648,13 @@ def main():
     if params['excerpt_lines'] < 0:
         module.fail_json(msg='excerpt_lines must be 0 or more, got %d' % params['excerpt_lines'])
     paths = params['path']
+    try:
+        for index, path in enumerate(paths or []):
+            check_path_text(path, 'path[%d]' % index)
+        for option in ('kmsg_path', 'boot_id_path'):
+            check_path_text(params[option], option)
+    except InputPathError as exc:
+        module.fail_json(msg=str(exc))
     if paths is not None and not paths:
         module.fail_json(msg='path is an empty list: give at least one file, or omit path '
                              'to read the live kernel log')

@@ -260,13 +260,16 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    READ_ERRORS, KmsgReader, ReadCounter, cmdline_params, compile_regexes, describe_gzip_error,
-    describe_oserror, find_mount, is_mountpoint, kernel_config_value, line_text, open_log_file,
-    read_mounts, read_small_file, stat_errno,
+    READ_ERRORS, InputPathError, KmsgReader, check_path_text, check_regular_file, cmdline_params,
+    compile_regexes, describe_access_denied, describe_oserror, describe_read_error, find_mount,
+    is_mountpoint, kernel_config_value, line_text, open_input_file, read_mounts, read_small_file,
+    stat_errno,
 )
 
 try:
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import iter_lines
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
+        MAX_LINE_BYTES, LineReader, iter_lines,
+    )
     from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import summarize
     HAS_PARSER = True
     PARSER_IMPORT_ERROR = None
@@ -562,11 +565,19 @@ def locate(module, state):
     debugfs_dir = os.path.normpath(PATHS['debugfs'])
 
     if err == errno.EACCES:
+        if not is_below(path, debugfs_dir):
+            # a saved report: nothing to do with debugfs
+            module.fail_json(msg='cannot access the saved report %s: %s' % (
+                path, describe_access_denied(path)), ansible_facts=dict(kmemleak=state.facts))
         state.unavailable('not_root', 'cannot access %s: %s' % (
             path, root_hint() or 'permission denied (is access restricted by a security '
                                  'module?)'))
         return False
     if err is not None and err != errno.ENOENT:
+        if not is_below(path, debugfs_dir):
+            module.fail_json(msg='cannot access the saved report %s: %s (%s)'
+                                 % (path, errno.errorcode.get(err, err), os.strerror(err)),
+                             ansible_facts=dict(kmemleak=state.facts))
         state.unavailable('unreadable', 'cannot access %s: %s' % (path, os.strerror(err)))
         return False
 
@@ -647,7 +658,21 @@ def locate(module, state):
     if os.path.isdir(path):
         module.fail_json(msg='%s is a directory: path must be the kmemleak file or a saved '
                              'report' % path, ansible_facts=dict(kmemleak=state.facts))
+    if not on_debugfs:
+        try:
+            check_regular_file(path)  # before opening: a FIFO would hang the task
+        except InputPathError as exc:
+            module.fail_json(msg=str(exc), ansible_facts=dict(kmemleak=state.facts))
+        except (IOError, OSError):
+            pass  # read_report says what is wrong
     return True
+
+
+def is_below(path, directory):
+    """True when path is directory or inside it (lexically)."""
+    path = os.path.normpath(os.path.abspath(path))
+    directory = os.path.normpath(os.path.abspath(directory))
+    return path == directory or path.startswith(directory.rstrip('/') + '/')
 
 
 def classify_oserror(state, evidence_loader, exc, doing):
@@ -683,25 +708,40 @@ def read_report(module, state):
     was being done ('opening' or 'reading'), or None."""
     params = module.params
     path = params['path']
+    live = state.facts['live']
     try:
-        fobj = open_log_file(path) if not state.facts['live'] else open(path, 'rb')
+        fobj = open(path, 'rb') if live else open_input_file(path)
+    except InputPathError as exc:
+        module.fail_json(msg=str(exc), ansible_facts=dict(kmemleak=state.facts))
     except (IOError, OSError) as exc:
-        return exc, 'opening'
-    counter = ReadCounter(fobj)
+        if live:
+            return exc, 'opening'
+        # a saved report that cannot be read fails, whatever require_enabled says
+        hint = ''
+        if exc.errno == errno.EACCES:
+            hint = ': ' + describe_access_denied(path)
+        module.fail_json(msg='cannot open the saved report %s: %s%s'
+                             % (path, describe_oserror(exc), hint),
+                         ansible_facts=dict(kmemleak=state.facts))
+    reader = LineReader(fobj)
     try:
-        # a file object goes through the parser's streaming path (fast for the debugfs
-        # format); the parser takes a read error for the end of the report, the counter
-        # keeps it
-        summary = summarize(counter, ignore=params['ignore'] or None,
+        # the parser's streaming path (fast for the debugfs format) reads through the
+        # LineReader, which keeps the read error the parser takes for the end of the report
+        summary = summarize(reader, ignore=params['ignore'] or None,
                             max_findings=params['max_findings'])
-        counter.check()
+        reader.check()
     except READ_ERRORS as exc:
-        gzip_error = describe_gzip_error(exc)
-        if gzip_error:
-            module.fail_json(msg='%s is a %s' % (path, gzip_error))
+        if not live:
+            module.fail_json(msg='the saved report %s %s' % (path, describe_read_error(path, exc)),
+                             ansible_facts=dict(kmemleak=state.facts))
         return exc, 'reading'
     finally:
         fobj.close()
+    if reader.cut_lines:
+        state.facts['notes'].append(
+            '%s: %d line(s) longer than %d bytes were cut there, %d bytes dropped (not a '
+            'kmemleak report, or a capture whose line ends were lost?)'
+            % (path, reader.cut_lines, MAX_LINE_BYTES, reader.cut_bytes))
     state.facts['available'] = True
     state.facts['records'] = summary.get('records', 0)
     state.facts['findings'] = summary.get('findings') or []
@@ -756,6 +796,8 @@ def main():
                              % params['max_findings'])
     try:
         compile_regexes(params['ignore'], 'ignore')
+        check_path_text(params['path'], 'path')
+        check_path_text(params['kmsg_path'], 'kmsg_path')
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 

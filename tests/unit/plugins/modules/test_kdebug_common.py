@@ -13,6 +13,8 @@ import os
 import pytest
 
 from ansible_collections.kdebug.kernel.plugins.module_utils import kdebug_common as kc
+from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import READ_ERRORS
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
 
 
 def test_kmsg_reader_regular_file_yields_complete_lines_and_tail(tmp_path):
@@ -189,68 +191,144 @@ def test_read_boot_id(tmp_path):
     assert kc.read_boot_id(str(tmp_path / 'missing')) is None
 
 
-def read_all(counter, size=4):
+def read_all(reader, size=4):
     data = b''
     while True:
-        chunk = counter.read(size)
+        chunk = reader.read(size)
         if not chunk:
             return data
         data += chunk
 
 
-def test_read_counter_offset_stops_after_the_last_complete_line(tmp_path):
+# kmsg.LineReader replaced ReadCounter (issue 11: one chunked reader); these are its tests on
+# real files, the line-end and cap rules are in test_kmsg.py
+
+def test_line_reader_offset_stops_after_the_last_complete_line(tmp_path):
     path = tmp_path / 'serial.txt'
     path.write_bytes(b'one\ntwo\r\nthr')
     with open(str(path), 'rb') as fobj:
-        counter = kc.ReadCounter(fobj, 0)
-        assert read_all(counter) == path.read_bytes()
-    assert counter.offset == len(b'one\ntwo\r\n')
-    assert counter.lines == 3
-    counter.check()  # no read error: nothing raised
+        reader = LineReader(fobj, 0, chunk_size=4)
+        assert read_all(reader) == b'one\ntwo\nthr'
+    assert reader.offset == len(b'one\ntwo\r\n')
+    assert reader.lines == 3
+    reader.check()  # no read error: nothing raised
 
 
-def test_read_counter_long_line_over_many_reads(tmp_path):
-    path = tmp_path / 'capture.txt'
-    path.write_bytes(b'x' * 25 + b'\nshort\n' + b'y' * 12)
-    with open(str(path), 'rb') as fobj:
-        counter = kc.ReadCounter(fobj, 0)
-        assert read_all(counter, size=10) == path.read_bytes()
-    assert counter.offset == 25 + 1 + 6  # up to the end of the last complete line
-    assert counter.lines == 3
-
-
-def test_read_counter_start_offset_is_kept(tmp_path):
+def test_line_reader_start_offset_is_kept(tmp_path):
     path = tmp_path / 'capture.txt'
     path.write_bytes(b'old\nnew\n')
     with open(str(path), 'rb') as fobj:
         fobj.seek(4)
-        counter = kc.ReadCounter(fobj, 4)
-        assert read_all(counter) == b'new\n'
-    assert (counter.offset, counter.lines) == (8, 1)
+        reader = LineReader(fobj, 4)
+        assert read_all(reader) == b'new\n'
+    assert (reader.offset, reader.lines) == (8, 1)
 
 
-def test_read_counter_keeps_the_read_error_for_check(tmp_path):
-    path = tmp_path / 'cut.log.gz'
-    with open(str(tmp_path / 'whole.gz'), 'wb') as raw:
+def _gzip(path, data):
+    with open(str(path), 'wb') as raw:
         with gzip.GzipFile(fileobj=raw, mode='wb') as gz:
-            gz.write(b'line\n' * 20000)
-    whole = (tmp_path / 'whole.gz').read_bytes()
+            gz.write(data)
+    return path.read_bytes()
+
+
+def test_line_reader_keeps_the_read_error_for_check(tmp_path):
+    path = tmp_path / 'cut.log.gz'
+    whole = _gzip(tmp_path / 'whole.gz', b'line\n' * 20000)
     path.write_bytes(whole[:len(whole) // 2])
-    with gzip.open(str(path), 'rb') as fobj:
-        counter = kc.ReadCounter(fobj, 0)
-        with pytest.raises(EOFError):
-            read_all(counter, size=65536)
-        assert counter.read(10) == b''  # the parser sees the end of the input
-        with pytest.raises(EOFError):
-            counter.check()
+    with kc.open_input_file(str(path)) as fobj:
+        reader = LineReader(fobj, 0)
+        read_all(reader, size=65536)
+        assert reader.read(10) == b''  # the parser sees the end of the input
+        with pytest.raises(READ_ERRORS):
+            reader.check()
 
 
-def test_describe_gzip_error_names_truncated_and_corrupt_files_only():
-    import zlib
-    assert kc.describe_gzip_error(EOFError('cut')) == 'truncated gzip file: cut'
-    assert kc.describe_gzip_error(zlib.error('bad crc')) == 'corrupt gzip file: bad crc'
+def _gzip_cases(tmp_path):
+    whole = _gzip(tmp_path / 'whole.gz', b''.join(b'line %d\n' % i for i in range(30000)))
+    crc = bytearray(whole)
+    crc[-8] ^= 0xff  # the CRC32 of the trailer
+    size = bytearray(whole)
+    size[-1] ^= 0x01  # ISIZE
+    middle = bytearray(whole)
+    middle[len(whole) // 2] ^= 0xff
+    cases = dict(truncated=whole[:len(whole) // 2], truncated_trailer=whole[:-4], crc=bytes(crc),
+                 size=bytes(size), damaged=bytes(middle), plain=b'not gzip at all\n', empty=b'',
+                 two_members=whole + whole, padded=whole + b'\x00' * 100)
+    out = {}
+    for name, data in cases.items():
+        path = tmp_path / ('%s.log.gz' % name)
+        path.write_bytes(data)
+        out[name] = str(path)
+    return out
+
+
+def test_inspect_gzip_tells_every_kind_of_bad_file(tmp_path):
+    """Issue 11, item 5: the same answer on every Python (2.7 calls a truncated file a CRC
+    error); the module tests run it on 2.7 and 3.6 through the integration targets."""
+    paths = _gzip_cases(tmp_path)
+    expected = dict(truncated='truncated gzip file', truncated_trailer='truncated gzip file',
+                    crc='corrupt gzip file', size='corrupt gzip file', damaged='corrupt gzip file',
+                    plain='not a gzip file', empty='not a gzip file', two_members=None, padded=None)
+    assert dict((name, kc.inspect_gzip(path)) for name, path in paths.items()) == expected
+
+
+def test_describe_read_error_reads_what_gzip_raised(tmp_path):
+    paths = _gzip_cases(tmp_path)
+    for name, path in paths.items():
+        with kc.open_input_file(path) as fobj:
+            reader = LineReader(fobj)
+            read_all(reader, 65536)
+        if name in ('two_members', 'padded', 'empty'):
+            reader.check()  # gzip reads these whole (an empty file as empty) on every Python
+            continue
+        with pytest.raises(READ_ERRORS) as info:
+            reader.check()
+            raise AssertionError('%s: no read error' % name)
+        text = kc.describe_read_error(path, info.value)
+        assert text.startswith('is a truncated gzip file' if name.startswith('truncated') else
+                               'is not a gzip file' if name == 'plain' else
+                               'is a corrupt gzip file'), (name, text)
+    assert kc.describe_read_error('x.log', OSError(errno.EIO, 'Input/output error')) == \
+        'could not be read: EIO (Input/output error)'
+    assert kc.describe_gzip_error(EOFError('cut')).startswith('is a truncated gzip file')
     assert kc.describe_gzip_error(OSError(errno.EIO, 'I/O error')) is None
-    assert all(issubclass(cls, BaseException) for cls in kc.READ_ERRORS)
+
+
+def test_open_input_file_refuses_what_is_not_a_regular_file(tmp_path):
+    """Issue 11, items 2 and 3: a FIFO (whose open would block forever), a directory, a
+    device or a path with a NUL byte is refused with a clear message, before any open."""
+    fifo = str(tmp_path / 'fifo')
+    os.mkfifo(fifo)
+    link = str(tmp_path / 'link-to-fifo')
+    os.symlink(fifo, link)
+    for path, kind in ((fifo, 'a FIFO'), (link, 'a FIFO'), (str(tmp_path), 'a directory'),
+                       ('/dev/null', 'a character device')):
+        with pytest.raises(kc.InputPathError) as info:
+            kc.open_input_file(path, 'path[0]')
+        assert str(info.value).startswith('path[0] %s is %s' % (path, kind)), info.value
+    with pytest.raises(kc.InputPathError) as info:
+        kc.open_input_file(str(tmp_path / 'a\x00b'))
+    assert 'NUL byte' in str(info.value)
+    with pytest.raises(OSError) as info:
+        kc.open_input_file(str(tmp_path / 'missing'))
+    assert info.value.errno == errno.ENOENT
+    regular = tmp_path / 'ok.log'
+    regular.write_bytes(b'x\n')
+    with kc.open_input_file(str(regular)) as fobj:
+        assert fobj.read() == b'x\n'
+
+
+def test_describe_access_denied_names_what_is_not_allowed(tmp_path, monkeypatch):
+    """Issue 11, item 7: the message says what is true for the path given."""
+    monkeypatch.setattr(kc.os, 'geteuid', lambda: 1000)
+    monkeypatch.setattr(kc.os, 'access', lambda path, mode: not (path == str(tmp_path) and mode == os.X_OK))
+    text = kc.describe_access_denied(str(tmp_path / 'report.txt'))
+    assert 'uid 1000' in text and 'may not enter the directory %s' % tmp_path in text
+    monkeypatch.setattr(kc.os, 'access', lambda path, mode: True)
+    text = kc.describe_access_denied(str(tmp_path / 'report.txt'))
+    assert 'may not read %s' % (tmp_path / 'report.txt') in text and 'debugfs' not in text
+    monkeypatch.setattr(kc.os, 'geteuid', lambda: 0)
+    assert 'although the task runs as root' in kc.describe_access_denied(str(tmp_path))
 
 
 def test_cap_text_lines():

@@ -447,3 +447,102 @@ def test_path_conflicts(tmp_path):
     assert result['failed'] and '2 file offset(s)' in result['msg']
     result = run_module(kernel_log, dict(path=[]))
     assert result['failed'] and 'empty' in result['msg']
+
+
+def _hung_6x_report():
+    return b''.join(line for line in open(fixture_path('parsers', 'hung_task_6x.log'), 'rb')
+                    if not line.startswith(b'#'))
+
+
+def test_cr_only_capture_loses_no_report(tmp_path):
+    """Issue 11, item 1: a 2 MB capture with CR-only line ends; before, the module found 20 of
+    the 1260 hung-task reports of this input (the parser cut the one 2 MB "line")."""
+    report = _hung_6x_report()
+    lf = tmp_path / 'lf.log'
+    lf.write_bytes(report * 420)
+    capture = tmp_path / 'cr.log'
+    capture.write_bytes((report * 420).replace(b'\n', b'\r'))
+    assert capture.stat().st_size > 2 * 1024 * 1024
+    whole = facts_of(run_module(kernel_log, dict(path=[str(lf)])))
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)])))
+    assert whole['counts']['hung_task'] == 1260
+    assert facts['counts'] == whole['counts']
+    assert facts['lines_read'] == whole['lines_read'] == report.count(b'\n') * 420
+    # a CR at the end may still get its LF: the cursor stays before that last line
+    last = report.rstrip(b'\n').rsplit(b'\n', 1)[-1]
+    assert facts['cursor'] == 'file:%d' % (capture.stat().st_size - len(last) - 1)
+    assert [n['kind'] for n in facts['notes']] == [n['kind'] for n in whole['notes']]
+    # from a cursor (line by line), and a progress meter's CRs before a report
+    meter = b''.join(b'%3d%%\r' % (i % 100) for i in range(4000))
+    capture.write_bytes(b'boot\n' + meter + report)
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)], since='file:5')))
+    assert facts['counts'] == {'hung_task': 3}
+
+
+def test_dropped_input_is_noted(tmp_path):
+    capture = tmp_path / 'serial.log'
+    capture.write_bytes(b'\x01' * 100000 + b'\n' + _hung_6x_report())
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)])))
+    assert facts['counts'] == {'hung_task': 3}
+    (note,) = [n for n in facts['notes'] if n['kind'] == 'lines_cut']
+    assert '1 line(s) longer than 16384 bytes were cut' in note['note']
+    assert '%d bytes dropped' % (100000 - 16384) in note['note']
+
+
+def test_fifo_path_is_refused_before_opening(tmp_path):
+    """Issue 11, item 2: a FIFO given as path hung the task forever."""
+    import os
+    import signal
+    capture = tmp_path / 'serial.log'
+    capture.write_bytes(b'x\n')
+    fifo = str(tmp_path / 'fifo')
+    os.mkfifo(fifo)
+
+    def alarm(signum, frame):
+        raise AssertionError('the module blocked')
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(10)
+    try:
+        result = run_module(kernel_log, dict(path=[str(capture), fifo]))
+    finally:
+        signal.alarm(0)
+    assert result['failed'] and result['msg'].startswith('path[1] %s is a FIFO' % fifo), result
+
+
+def test_nul_byte_in_path_fails_clearly(tmp_path):
+    """Issue 11, item 3: a NUL byte in path ended in a traceback (ValueError)."""
+    result = run_module(kernel_log, dict(path=[str(tmp_path / 'a\x00b')]))
+    assert result['failed'] and 'path[0]' in result['msg'] and 'NUL byte' in result['msg'], result
+
+
+@pytest.mark.parametrize('damage, words', [('crc', 'corrupt gzip file'), ('not_gzip', 'is not a gzip file'),
+                                           ('cut_trailer', 'truncated gzip file')])
+def test_bad_gzip_files_are_described_the_same_everywhere(tmp_path, damage, words):
+    """Issue 11, item 5 (kernel_log reads .gz files through the same helper)."""
+    path = tmp_path / 'serial.log.gz'
+    with gzip.open(str(path), 'wb') as dst:
+        dst.write(_hung_6x_report() * 50)
+    data = path.read_bytes()
+    if damage == 'crc':
+        data = data[:-8] + bytes(bytearray([data[-8] ^ 0xff])) + data[-7:]
+    elif damage == 'not_gzip':
+        data = _hung_6x_report()
+    else:
+        data = data[:-4]
+    path.write_bytes(data)
+    result = run_module(kernel_log, dict(path=[str(path)]))
+    assert result['failed'] and result['msg'].startswith('path[0] %s %s' % (path, words[:0])), result
+    assert words in result['msg'], result['msg']
+
+
+def test_kmsg_escapes_are_decoded(live):
+    """Issue 11, item 8: /dev/kmsg escapes a backslash (and every unprintable byte) as \\xNN
+    (kernel/printk/printk.c:msg_add_ext_text); a task named with a backslash is named as the
+    kernel printed it."""
+    data = live.kmsg.read_bytes().replace(b'task dd:3560', b'task d\\x5cd:3560')
+    data = data.replace(b'task:dd ', b'task:d\\x5cd ').replace(b'held by dd/3560', b'held by d\\x5cd/3560')
+    live.kmsg.write_bytes(data)
+    facts = facts_of(live.run())
+    (hung,) = [f for f in facts['findings'] if f['type'] == 'hung_task']
+    assert hung['task'] == 'd\\d' and hung['pid'] == 3560
+    assert hung['locks'], hung

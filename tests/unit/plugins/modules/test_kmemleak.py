@@ -545,6 +545,123 @@ def test_read_truncated_gzip_report_fails_clearly(host):
     assert result['failed'] and 'truncated gzip' in result['msg'] and saved in result['msg']
 
 
+def _gzipped(path, data):
+    with gzip.open(path, 'wb') as dst:
+        dst.write(data)
+    with open(path, 'rb') as fobj:
+        return fobj.read()
+
+
+@pytest.mark.parametrize('damage, words', [
+    ('crc', 'corrupt gzip file'), ('not_gzip', 'is not a gzip file'), ('cut', 'truncated gzip file'),
+    ('cut_trailer', 'truncated gzip file')])
+def test_saved_report_that_cannot_be_read_fails_even_without_require_enabled(host, damage, words):
+    """Issue 11, item 5: one rule for a saved report that cannot be read (a CRC mismatch and a
+    .gz that is not gzip succeeded with 0 findings when require_enabled was false)."""
+    host.kernel(exists=False)
+    saved = str(host.saved / 'report.txt.gz')
+    with open(REPORT_61, 'rb') as src:
+        data = _gzipped(saved, src.read() * 50)
+    if damage == 'crc':
+        data = data[:-8] + bytes(bytearray([data[-8] ^ 0xff])) + data[-7:]
+    elif damage == 'not_gzip':
+        with open(REPORT_61, 'rb') as src:
+            data = src.read()
+    elif damage == 'cut':
+        data = data[:len(data) // 2]
+    else:
+        data = data[:-4]
+    with open(saved, 'wb') as fobj:
+        fobj.write(data)
+    for require in (True, False):
+        result = host.run(action='read', path=saved, require_enabled=require)
+        assert result['failed'], result
+        assert words in result['msg'] and saved in result['msg'], result['msg']
+
+
+def _no_hang(seconds=10):
+    import signal
+
+    def alarm(signum, frame):
+        raise AssertionError('the module blocked for %d s' % seconds)
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+
+
+def test_fifo_as_saved_report_is_refused_before_opening(host):
+    """Issue 11, item 2: a FIFO given as path hung the task forever."""
+    host.kernel(exists=False)
+    fifo = str(host.saved / 'report.fifo')
+    os.mkfifo(fifo)
+    _no_hang()
+    try:
+        result = host.run(action='read', path=fifo, require_enabled=False)
+    finally:
+        import signal
+        signal.alarm(0)
+    assert result['failed'] and 'is a FIFO' in result['msg'] and fifo in result['msg'], result
+
+
+def test_nul_byte_in_path_fails_clearly(host):
+    """Issue 11, item 3: a NUL byte in path ended in a traceback (ValueError)."""
+    host.kernel(exists=False)
+    result = host.run(action='read', path=str(host.saved / 'a\x00b'))
+    assert result['failed'] and 'NUL byte' in result['msg'], result
+
+
+def test_saved_report_root_cannot_read_is_not_about_debugfs(host, monkeypatch):
+    """Issue 11, item 7: the message says what is true for the path given."""
+    host.kernel(exists=False)
+    saved = str(host.saved / 'kmemleak.txt')
+    shutil.copyfile(REPORT_61, saved)
+    monkeypatch.setattr(kmemleak.os, 'geteuid', lambda: 1000)
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kdebug_common
+    monkeypatch.setattr(kdebug_common.os, 'geteuid', lambda: 1000)
+    monkeypatch.setattr(kdebug_common.os, 'access', lambda path, mode: path != saved)
+    real_open = kmemleak.open_input_file
+
+    def refuse(path, *args):
+        if path == saved:
+            raise IOError(errno.EACCES, 'Permission denied', path)
+        return real_open(path, *args)
+    monkeypatch.setattr(kmemleak, 'open_input_file', refuse)
+    result = host.run(action='read', path=saved, require_enabled=False)
+    assert result['failed']
+    assert 'debugfs' not in result['msg'] and 'uid 1000' in result['msg']
+    assert 'may not read %s' % saved in result['msg'], result['msg']
+    # a directory on the way that cannot be entered (stat fails with EACCES)
+    monkeypatch.setattr(kmemleak, 'stat_errno', lambda path: errno.EACCES)
+    monkeypatch.setattr(kdebug_common.os, 'access',
+                        lambda path, mode: path != str(host.saved))
+    result = host.run(action='read', path=saved, require_enabled=False)
+    assert result['failed'] and 'debugfs' not in result['msg'], result['msg']
+    assert 'may not enter the directory %s' % host.saved in result['msg'], result['msg']
+
+
+def test_cr_only_saved_report_is_read_whole(host):
+    """Issue 11, item 1: a report captured with CR-only line ends."""
+    host.kernel(exists=False)
+    saved = str(host.saved / 'serial-kmemleak.txt')
+    with open(REPORT_61, 'rb') as src:
+        data = b''.join(line for line in src if not line.startswith(b'#'))
+    with open(saved, 'wb') as fobj:
+        fobj.write(data.replace(b'\n', b'\r') * 1000)
+    facts = host.run(action='read', path=saved)['ansible_facts']['kmemleak']
+    assert facts['records'] == 3000 and facts['notes'] == []
+
+
+def test_dropped_input_is_noted(host):
+    host.kernel(exists=False)
+    saved = str(host.saved / 'junk-and-report.txt')
+    with open(REPORT_61, 'rb') as src:
+        data = src.read()
+    with open(saved, 'wb') as fobj:
+        fobj.write(b'\x01' * 100000 + b'\n' + data)
+    facts = host.run(action='read', path=saved)['ansible_facts']['kmemleak']
+    assert facts['records'] == 3
+    assert any('1 line(s) longer than 16384 bytes were cut' in n for n in facts['notes']), facts['notes']
+
+
 class FailingRead(object):
     """A file whose read() fails with errno after the first chunk."""
 
