@@ -353,8 +353,9 @@ REPORT_FORMATS = (
     F(name='slub_bug', type='bug', keys=('BUG',),
       start=r'^BUG (?P<slab>[\w:-]+) \((?:Not tainted|Tainted:[^)]*)\): (?P<what>.+)$',
       title='BUG: {slab}: {what}', parts=((STACK, None),), func_optional=True, after='tail', tail=20),
+    # any other "BUG: " header (not lib/debugobjects.c's "ODEBUG: " messages)
     F(name='bug_generic', type='bug', keys=('BUG',),
-      start=r'BUG: (?P<msg>\S.*)$', title='BUG: {msg} in {FUNC}', parts=((RIP, None), (STACK, None)),
+      start=r'(?<![A-Za-z])BUG: (?P<msg>\S.*)$', title='BUG: {msg} in {FUNC}', parts=((RIP, None), (STACK, None)),
       end=_END_TRACE, after='tail', tail=20, needs_frames=True),
 
     # ---- panic (kernel/panic.c:panic) -----------------------------------------------------
@@ -535,6 +536,21 @@ class _FuncReader(object):
         self.part_i = 0
         self.part_armed = False
 
+    def set_skip(self, skip):
+        """Another skip list (a checker was recognized): the candidates read so far are judged again."""
+        self.skip = skip
+        if self.fmt.extractor == 'first':
+            self.func = None
+            self.func_final = False
+            for f in self.cands:
+                if self._blamable(f):
+                    self.func = f.func
+                    self.func_final = True
+                    break
+
+    def _blamable(self, f):
+        return not (f.raw or not f.reliable or not f.func or f.inline) and not self.skip.search(f.func)
+
     def header(self, hfunc):
         """The function named in the start line."""
         f = parse_frame(hfunc)
@@ -545,10 +561,9 @@ class _FuncReader(object):
     def cand(self, f):
         if len(self.cands) < MAX_FRAMES * 2:
             self.cands.append(f)
-        if self.func is None and self.fmt.extractor == 'first':
-            if not (f.raw or not f.reliable or not f.func or f.inline) and not self.skip.search(f.func):
-                self.func = f.func
-                self.func_final = True
+        if self.func is None and self.fmt.extractor == 'first' and self._blamable(f):
+            self.func = f.func
+            self.func_final = True
 
     def feed(self, line):
         """One line of the report; True when a part took it."""
@@ -817,7 +832,7 @@ class _Report(object):
     def _use_checker(self, checker, skip):
         self.checker = checker
         self.title_tpl = checker.title
-        self.reader.skip = skip
+        self.reader.set_skip(skip)
         if checker.becomes is not None:
             self.become(FORMATS_BY_NAME[checker.becomes])
 

@@ -83,12 +83,12 @@ SKIP_FAMILIES = (
       r'^ww_mutex_', r'^__ww_mutex_', r'^lock_sock_nested$', r'^__lock_sock$', r'^lock_timer_base',
       r'^rcu_read_lock', r'^rcu_read_unlock', r'^__rcu_read_')),
     ('atomics and bit operations',
-     (r'^atomic(?:64|_long)?_', r'^arch_atomic', r'^raw_atomic', r'^__?(?:test_and_)?(?:set|clear|change)_bit',
+     (r'^atomic(?:64|_long)?_', r'^arch_atomic', r'^raw_atomic', r'^(?:__)?(?:test_and_)?(?:set|clear|change)_bit',
       r'^test_bit', r'^arch_test_bit', r'^generic_test_bit', r'^instrument_atomic', r'^atomic_dec_and_')),
     ('refcount_ and kref_',
      (r'^refcount_', r'^__refcount_', r'^kref_')),
     ('string and memory helpers (mem*, str*, snprintf, kasprintf)',
-     (r'^__?mem(?:cpy|set|move|cmp|chr|scan|dup)', r'^__?(?:str|strn|strl|strs)(?:cpy|cmp|cat|len|chr|rchr|str|'
+     (r'^(?:__)?mem(?:cpy|set|move|cmp|chr|scan|dup)', r'^(?:__)?(?:str|strn|strl|strs)(?:cpy|cmp|cat|len|chr|rchr|str|'
       r'casecmp|sep|spn|cspn|pbrk|dup|ndup)', r'^__fortify', r'^fortify_', r'^__read_once_size',
       r'^__write_once_size', r'^v?s?n?printf$', r'^v?scnprintf$', r'^sprintf$', r'^kasprintf', r'^kvasprintf')),
     ('user copies (copy_to/from_user, copy_*_iter, get/put_user, might_fault, might_sleep)',
@@ -97,7 +97,7 @@ SKIP_FAMILIES = (
       r'^__check_object_size', r'^check_copy_size', r'__might_fault', r'^might_fault', r'__might_sleep',
       r'^__might_resched', r'^___might_sleep', r'^might_sleep', r'^__cant_sleep')),
     ('list and rbtree helpers (list_add, list_del, the __list_*_valid checks, rb_)',
-     (r'^__?list_(?:add|del)', r'^__list_\w+_valid', r'^rb_', r'^__rb_')),
+     (r'^(?:__)?list_(?:add|del)', r'^__list_\w+_valid', r'^rb_', r'^__rb_')),
     ('printk and dev_* printing',
      (r'^_?_?dev_printk', r'^dev_vprintk', r'^_?dev_(?:emerg|alert|crit|err|warn|notice|info|dbg)$',
       r'^__dynamic_(?:pr|dev|netdev)_dbg')),
@@ -448,16 +448,21 @@ def hang_extractor(funcs):
 
 
 def stall_extractor(frames, skip=None):
-    """Stalls and lockups: the stack after the last timer-interrupt entry (STALL_ENTRIES; the
-    whole stack without one) walked down to the first dispatch anchor (STALL_ANCHORS); the
+    """Stalls and lockups: the stack after the timer-interrupt entry (the first run of
+    STALL_ENTRIES frames, reliable or not; the whole stack without one) walked down to the first dispatch anchor (STALL_ANCHORS); the
     frame just above it is named, an anchor of STALL_NAMED_ANCHORS names itself. Without an
     anchor: the first blamable frame. ``frames``: Frame objects in order."""
     if skip is None:
         skip = skip_regex()
     start = 0
+    entered = False
     for i, f in enumerate(frames):
-        if f is not None and f.func and _STALL_ENTRY_RE.search(f.func):
+        entry = f is not None and bool(f.func) and _STALL_ENTRY_RE.search(f.func) is not None
+        if entry:
+            entered = True
             start = i + 1
+        elif entered:
+            break  # the end of the first run of entry frames: the interrupted code follows
     prev = None
     first = None
     for f in frames[start:]:

@@ -99,6 +99,52 @@ EXPECTED = {
         ('kasan', 'KASAN: slab-use-after-free Read in grault_del', 'fuzzer', 5120, 1, False)],
     'ubsan_6x.log': [
         ('ubsan', 'UBSAN: shift-out-of-bounds in bar_calc_mask', 'kworker/1:1', 412, 1, False)],
+    # ---- title rules (title_rules.py): one fixture per rule, written from 6.1 format strings ----
+    # stalls: the stack after the timer-interrupt entry, the frame above the first anchor
+    'soft_lockup_softirq_6x.log': [
+        ('soft_lockup', 'BUG: soft lockup in baz_poll', 'swapper/0', 0, 1, False)],
+    'rcu_stall_other_cpu_6x.log': [
+        ('rcu_stall', 'INFO: rcu detected stall in qux_gc_work', 'kworker/1:2', 1834, 1, False)],
+    # interleaved line by line with a hung task (caller ids); smp_call_function names itself
+    'rcu_stall_smp_call_6x.log': [
+        ('rcu_stall', 'INFO: rcu detected stall in smp_call_function_many_cond', 'corge-ctl', 5130, 1, False),
+        ('hung_task', 'INFO: task hung in corge_register_notifier', 'modprobe', 5120, 1, False)],
+    # cut before any anchor: the first blamable frame after the entry, corrupted
+    'rcu_stall_cut_6x.log': [
+        ('rcu_stall', 'INFO: rcu detected stall in grault_rehash', 'grault-bench', 6612, 1, True)],
+    # hung tasks: the rtnl_lock and synchronize_rcu buckets, the skips, a report cut mid-stack
+    'hung_task_buckets_6x.log': [
+        ('hung_task', 'INFO: task hung in rtnl_lock', 'ip', 7001, 1, False),
+        ('hung_task', 'INFO: task hung in synchronize_rcu', 'kworker/0:3', 7014, 1, False),
+        ('hung_task', 'INFO: task hung in waldo_stop_poller', 'rmmod', 7020, 1, False),
+        ('hung_task', 'INFO: task hung', 'fred-sync', 7031, 1, True)],
+    # WARNINGs of well-known checkers are titled by the checker
+    'warning_checkers_6x.log': [
+        ('warning', 'WARNING: ODEBUG bug in plugh_destroy_ctx', 'plugh-test', 7101, 1, False),
+        ('warning', 'WARNING: kobject bug in xyzzy_probe', 'modprobe', 7102, 1, False),
+        ('warning', 'WARNING: kmalloc bug in thud_resize_ring', 'thud-ctl', 7103, 1, False),
+        ('warning', 'WARNING: zero-size vmalloc in thud_alloc_table', 'thud-ctl', 7104, 1, False),
+        ('warning', 'WARNING: proc registration bug in quux_net_init', 'modprobe', 7105, 1, False),
+        ('warning', 'WARNING: locking bug in quux_get_stats', 'quux-test', 7106, 1, False),
+        ('warning', 'WARNING in quux_check_state', 'quux-test', 7107, 1, False)],
+    'suspicious_rcu_6x.log': [
+        ('lockdep', 'WARNING: suspicious RCU usage in corge_fib_lookup', 'corge-route', 8111, 1, False)],
+    # the shared skip list: list helpers, kref/refcount, kobject/device teardown, workqueue
+    # flushing, string and printing helpers, user copies
+    'skip_families_6x.log': [
+        ('kasan', 'KASAN: use-after-free Read in fred_dev_release', 'fred-test', 9001, 1, False),
+        ('atomic_sleep', 'BUG: sleeping function called from invalid context in fred_stop_rx', 'fred-test', 9002,
+         1, False),
+        ('bug', 'BUG: unable to handle kernel paging request in fred_label_show', 'cat', 9003, 1, False),
+        ('bug', 'BUG: bad usercopy in fred_read_stats', 'fred-test', 9004, 1, False)],
+    # syscall wrappers are named by the syscall
+    'syscall_wrappers_6x.log': [
+        ('soft_lockup', 'BUG: soft lockup in sys_sched_setaffinity', 'sched-spin', 9501, 1, False),
+        ('warning', 'WARNING in sys_sendmsg', 'sendmsg-test', 9502, 1, False),
+        ('warning', 'WARNING in sys_kcmp', 'kcmp-test', 9503, 1, False)],
+    # arm64 wording, titled like x86's
+    'unable_to_handle_arm64_6x.log': [
+        ('bug', 'BUG: unable to handle kernel paging request in garply_find', 'garply-ctl', 612, 1, False)],
     'warning_6x.log': [
         ('warning', 'WARNING in foo_tx_timeout', 'ksoftirqd/1', 2468, 1, False),
         ('warning', 'WARNING: refcount bug in baz_session_put', 'baz-test', 3901, 1, False)],
@@ -497,3 +543,98 @@ def test_prefilter_covers_every_start_and_note():
         assert fmt.keys, fmt.name
     assert kf.match_start('nothing to see here') is None
     assert kf.match_note('INFO: lockdep is turned off.') == 'lockdep_off'
+
+
+# ---- the table explains itself ------------------------------------------------------------
+def test_report_format_fields_are_documented_with_explicit_defaults():
+    from ansible_collections.kdebug.kernel.plugins.module_utils import report_format as rf
+    names = [f[0] for f in rf.FIELDS]
+    assert len(set(names)) == len(names)
+    for name, _default, doc in rf.FIELDS:
+        assert len(doc) > 20, name
+    for fmt in kf.FORMATS:
+        assert isinstance(fmt, rf.ReportFormat)
+        assert set(fmt.spec) <= set(names)
+        for name in names:
+            assert hasattr(fmt, name), (fmt.name, name)
+    assert 'alt_titles (default ())' in rf.field_doc()
+
+
+@pytest.mark.parametrize('spec, message', [
+    (dict(name='x', keys=('X',), start='X', oom=True), 'unknown keys oom'),
+    (dict(name='x', keys=('X',)), 'start is required'),
+    (dict(name='x', keys=('X',), start='X', parts=(('stak', None),)), "unknown part kind 'stak'"),
+    (dict(name='x', keys=('X',), start='X', after='later'), "unknown after 'later'"),
+    (dict(name='x', keys=('X',), start='X', hooks='oom'), 'hooks must be a Hooks object'),
+])
+def test_report_format_rejects_what_the_engine_does_not_read(spec, message):
+    from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import ReportFormat
+    with pytest.raises(ValueError, match=message):
+        ReportFormat(**spec)
+
+
+def test_hooks_reject_unknown_names():
+    from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import Hooks
+    with pytest.raises(ValueError, match='unknown hooks on_line'):
+        Hooks('x', on_line=len)
+
+
+def test_the_engine_never_names_a_family():
+    """No format name, finding type or family flag appears in the engine's code: what differs
+    between reports lives in the table, the hooks and the title rules."""
+    import inspect
+    import io as _io
+    import tokenize
+    engine = ''.join(inspect.getsource(obj) for obj in (
+        kf._FuncReader, kf._Report, kf.FindingCollector, kf._Scanner, kf.match_start, kf.collect))
+    strings = set()
+    names = set()
+    for tok in tokenize.generate_tokens(_io.StringIO(engine).readline):
+        if tok.type == tokenize.STRING:
+            strings.add(tok.string.strip('\'"'))
+        elif tok.type == tokenize.NAME:
+            names.add(tok.string)
+    families = set(f.name for f in kf.FORMATS) | set(kf.FINDING_TYPES) | {'oom', 'kasan', 'kmemleak', 'hung', 'kcsan'}
+    assert not (strings & families)
+    assert not (names & families)
+
+
+def test_alt_titles():
+    result = _by_file('rcu_stall_self_6x.log')
+    assert result['findings'][0]['alt_titles'] == ['stall in bar_ioctl']
+    hung = _by_file('hung_task_6x.log')['findings']
+    assert [f['alt_titles'] for f in hung] == [['hang in do_get_write_access'], ['hang in ext4_buffered_write_iter']]
+    assert _by_file('soft_lockup_6x.log')['findings'][0]['alt_titles'] == ['stall in foo_write']
+    assert _by_file('hard_lockup_6x.log')['findings'][0]['alt_titles'] == ['stall in foo_poll_hw']
+    # no function, no alternative; reports without a syzbot alternative have none
+    assert collect(['INFO: task dd:3560 blocked for more'])['findings'][0]['alt_titles'] == []
+    assert _by_file('warning_6x.log')['findings'][0]['alt_titles'] == []
+
+
+def test_checker_titles_from_the_message_before_and_the_source():
+    # x86 WARN(): the message comes before the WARNING line; the file identifies the checker
+    f = _by_file('warning_6x.log')['findings'][1]
+    assert f['details']['source'] == 'lib/refcount.c:28'
+    assert f['function'] == 'baz_session_put'
+
+
+# ---- bad input: a garbled frame line does not end a backtrace -----------------------------
+@pytest.mark.parametrize('damage', [b'\x00\x00\x00\x00\x00\x00', b' ext4_\xff\xfeda_write_end+0x1/0x2',
+                                    b' \xc3(\x00 dam\x00aged'])
+def test_garbled_frame_line_is_skipped_and_marks_the_report_corrupted(damage):
+    lines = pf.load('hung_task_rhel7.log').splitlines(True)
+    # damage one frame line in the middle of the first stack
+    idx = [i for i, ln in enumerate(lines) if b'mutex_lock_nested+' in ln][0]
+    damaged = b''.join(lines[:idx + 1] + [lines[idx][:15] + damage + b'\n'] + lines[idx + 1:])
+    f = collect(io.BytesIO(damaged))['findings'][0]
+    clean = _by_file('hung_task_rhel7.log')['findings'][0]
+    assert f['title'] == clean['title']
+    assert f['stack'] == clean['stack']  # the rest of the stack was read
+    assert f['corrupted'] is True
+    assert clean['corrupted'] is False
+    # the same through the line API
+    collector = FindingCollector()
+    for line in damaged.splitlines():
+        collector.feed(line)
+    g = collector.result()['findings'][0]
+    assert (g['title'], g['stack'], g['corrupted']) == (clean['title'], clean['stack'], True)
