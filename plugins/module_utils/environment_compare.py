@@ -218,16 +218,6 @@ def compare_versions(manager, a, b):
 
 # --- diff -------------------------------------------------------------------------------
 
-def flatten(value, path=()):
-    """{path tuple: leaf}; dicts are walked (an empty dict is a leaf), lists are leaves."""
-    if isinstance(value, dict) and value:
-        result = {}
-        for key in value:
-            result.update(flatten(value[key], path + (u'%s' % (key,),)))
-        return result
-    return {path: value}
-
-
 def display_key(path):
     return KEY_SEP.join(path)
 
@@ -369,25 +359,37 @@ def _change_kind(section, path, old, new):
     return 'changed'
 
 
+def _walk(a, b, path, out):
+    """Append (kind, path, old, new) for what differs; a key present on one side only is one
+    entry with its whole value (a configuration file added is one row, not one per field)."""
+    if isinstance(a, dict) and isinstance(b, dict) and (a or b):
+        for key in sorted(set(a) | set(b), key=lambda k: u'%s' % (k,)):
+            sub = path + (u'%s' % (key,),)
+            if key not in a:
+                out.append(('added', sub, None, b[key]))
+            elif key not in b:
+                out.append(('removed', sub, a[key], None))
+            else:
+                _walk(a[key], b[key], sub, out)
+    elif a != b:
+        out.append(('changed', path, a, b))
+
+
 def diff_section(name, data_a, data_b, rules, hostnames):
-    flat_a = flatten(data_a)
-    flat_b = flatten(data_b)
+    entries = []
+    _walk(data_a, data_b, (), entries)
     added, removed, changed = [], [], []
     ignored = 0
-    for path in sorted(set(flat_a) | set(flat_b)):
+    for kind, path, old, new in entries:
         if rules.drops(name, path):
-            if flat_a.get(path) != flat_b.get(path) or (path in flat_a) != (path in flat_b):
-                ignored += 1
+            ignored += 1
             continue
         key = display_key(path)
-        if path not in flat_a:
-            added.append(dict(key=key, path=list(path), value=flat_b[path]))
+        if kind == 'added':
+            added.append(dict(key=key, path=list(path), value=new))
             continue
-        if path not in flat_b:
-            removed.append(dict(key=key, path=list(path), value=flat_a[path]))
-            continue
-        old, new = flat_a[path], flat_b[path]
-        if old == new:
+        if kind == 'removed':
+            removed.append(dict(key=key, path=list(path), value=old))
             continue
         if rules.normalize(old, hostnames) == rules.normalize(new, hostnames):
             ignored += 1

@@ -309,3 +309,14 @@ def test_newer_format_is_refused():
     fp['format'] = 'kdebug.environment/2'
     with pytest.raises(ValueError, match='newer than this filter'):
         ec.diff_fingerprints(fp, make_fp(BASE))
+
+
+def test_an_added_or_removed_entry_is_one_row_with_its_whole_value():
+    entry = {'sha256': 'bb', 'size': 3, 'mode': '0600', 'uid': 0, 'gid': 0}
+    b = changed_copy(**{'config_files|files|/etc/app.conf': entry, 'config_files|files|/etc/fstab': None})
+    section = ec.diff_fingerprints(make_fp(BASE), make_fp(b))['sections']['config_files']
+    assert section['added'] == [dict(key='files / /etc/app.conf', path=['files', '/etc/app.conf'], value=entry)]
+    assert [r['key'] for r in section['removed']] == ['files / /etc/fstab']
+    assert section['changed'] == []
+    assert ec.diff_fingerprints(make_fp(BASE), make_fp(b), ignore=['/etc/app.conf'])['sections']['config_files'][
+        'counts'] == dict(added=0, removed=1, changed=0, upgrade=0, downgrade=0, ignored=1)
