@@ -1132,7 +1132,7 @@ class FindingCollector(object):
             if note is not None:
                 self._note(note, line)
             if _CUT_HERE_RE.search(text):
-                if report is not None and not foreign and (report.phase != 'parts' or report.func_final):
+                if report is not None and not foreign and (report.phase != 'parts' or report.reader.func_final):
                     self._close(key)
                 return
             hit = match_start(text)

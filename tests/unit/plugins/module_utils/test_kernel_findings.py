@@ -638,3 +638,11 @@ def test_garbled_frame_line_is_skipped_and_marks_the_report_corrupted(damage):
         collector.feed(line)
     g = collector.result()['findings'][0]
     assert (g['title'], g['stack'], g['corrupted']) == (clean['title'], clean['stack'], True)
+
+
+def test_cut_here_closes_a_complete_report_without_losing_it():
+    lines = ['Kernel panic - not syncing: Fatal exception', 'Kernel Offset: disabled',
+             '------------[ cut here ]------------',
+             'WARNING: CPU: 0 PID: 1 at drivers/x/x.c:1 x_fn+0x1/0x2', '---[ end trace 0000000000000000 ]---']
+    assert _summary(collect(lines)) == [('panic', 'kernel panic: Fatal exception', None, None, 1, False),
+                                        ('warning', 'WARNING in x_fn', None, 1, 1, False)]
