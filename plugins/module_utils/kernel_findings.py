@@ -365,21 +365,30 @@ REPORT_FORMATS = (
 )
 del F
 
-# State notes: (kind, regex, keys). kmemleak.py reads the kmemleak_* kinds for its own facts.
+# State notes: lines that are not reports but say something about the kernel's checkers.
+# (kind, regex, keys, kmemleak): kind names the note in the results; regex is searched in the
+# message text; keys are literal substrings one of which the line contains (the prefilter);
+# kmemleak is what the line tells the kmemleak module (kmemleak_log_patterns(): 'initialized',
+# 'disabled', 'failure' (kmemleak stopped itself), 'kept' (disabled, records kept)) or None.
+# Written from mm/kmemleak.c (pr_fmt "kmemleak: ") and kernel/locking/lockdep.c of linux 6.1,
+# with the 3.10-4.x early log of mm/kmemleak.c.
 NOTE_FORMATS = (
-    ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',)),
-    ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',)),
-    ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock',)),
-    ('debug_locks_off', r'DEBUG_LOCKS_WARN_ON\(', ('BUG',)),
-    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('emleak',)),
-    ('kmemleak_alloc_failed', r'Cannot allocate a kmemleak_object structure', ('emleak',)),
-    ('kmemleak_scan_thread_ended', r'kmemleak: Automatic memory scanning thread ended', ('emleak',)),
-    ('kmemleak_pool_empty', r'kmemleak: Memory pool empty', ('emleak',)),
-    ('kmemleak_early_log_exceeded', r'kmemleak: Early log buffer exceeded', ('emleak',)),
-    ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('emleak',)),
-    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('emleak',)),
-    ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started', ('emleak',)),
-    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports',)),
+    ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',), None),
+    ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',), None),
+    ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock',), None),
+    ('debug_locks_off', r'DEBUG_LOCKS_WARN_ON\(', ('BUG',), None),
+    ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('emleak',), 'disabled'),
+    ('kmemleak_alloc_failed', r'Cannot allocate a kmemleak_object structure', ('emleak',), 'failure'),
+    ('kmemleak_scan_thread_ended', r'kmemleak: Automatic memory scanning thread ended', ('emleak',), None),
+    ('kmemleak_pool_empty', r'kmemleak: Memory pool empty', ('emleak',), 'failure'),
+    ('kmemleak_early_log_exceeded', r'kmemleak: Early log buffer exceeded', ('emleak',), 'failure'),
+    ('kmemleak_insert_failed', r'Cannot insert 0x[0-9a-fA-F]+ into the object search tree', ('emleak',), 'failure'),
+    ('kmemleak_internal_failure', r"kmemleak: .*(?:Cannot|Couldn't|Failed to) (?:allocate|insert)", ('emleak',),
+     'failure'),
+    ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('emleak',), 'kept'),
+    ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('emleak',), 'initialized'),
+    ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started', ('emleak',), None),
+    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports',), None),
 )
 
 # lines that close the report of their printing context when it is complete
@@ -405,7 +414,7 @@ for _f in FORMATS:
     for _c, _skip in _f.checkers:
         if _c.becomes is not None and _c.becomes not in FORMATS_BY_NAME:  # pragma: no cover - table guard
             raise ValueError('report format %s: checker becomes unknown format %s' % (_f.name, _c.becomes))
-_NOTES = tuple((kind, re.compile(regex), keys) for kind, regex, keys in NOTE_FORMATS)
+_NOTES = tuple((kind, re.compile(regex), keys) for kind, regex, keys, _kmemleak in NOTE_FORMATS)
 
 
 def _keys_regex(keys):
@@ -456,6 +465,12 @@ def match_note(text):
                     return kind
                 break
     return None
+
+
+def kmemleak_log_patterns():
+    """[(kind, compiled regex)] of the lines kmemleak prints about itself, in table order
+    (NOTE_FORMATS' kmemleak column): the kmemleak module's evidence, from the same table."""
+    return [(kmemleak, re.compile(regex)) for _kind, regex, _keys, kmemleak in NOTE_FORMATS if kmemleak]
 
 
 def note_kind(text):

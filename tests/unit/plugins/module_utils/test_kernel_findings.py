@@ -646,3 +646,29 @@ def test_cut_here_closes_a_complete_report_without_losing_it():
              'WARNING: CPU: 0 PID: 1 at drivers/x/x.c:1 x_fn+0x1/0x2', '---[ end trace 0000000000000000 ]---']
     assert _summary(collect(lines)) == [('panic', 'kernel panic: Fatal exception', None, None, 1, False),
                                         ('warning', 'WARNING in x_fn', None, 1, 1, False)]
+
+
+# lines kmemleak prints about itself, written from mm/kmemleak.c of linux 6.1 (pr_fmt
+# "kmemleak: "; kmemleak_init, kmemleak_disable/kmemleak_do_cleanup, mem_pool_alloc,
+# create_object, __link_object/kmemleak_stop, start_scan_thread) and the 3.10 early log
+@pytest.mark.parametrize('text, kind, note', [
+    ('kmemleak: Kernel memory leak detector initialized (mem pool available: 15888)', 'initialized',
+     'kmemleak_initialized'),
+    ('kmemleak: Kernel memory leak detector disabled', 'disabled', 'kmemleak_disabled'),
+    ('kmemleak: Cannot allocate a kmemleak_object structure', 'failure', 'kmemleak_alloc_failed'),
+    ('kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE', 'failure',
+     'kmemleak_pool_empty'),
+    ('kmemleak: Early log buffer exceeded (6400), please increase DEBUG_KMEMLEAK_EARLY_LOG_SIZE', 'failure',
+     'kmemleak_early_log_exceeded'),
+    ('kmemleak: Cannot insert 0xffff888012345678 into the object search tree (overlaps existing)', 'failure',
+     'kmemleak_insert_failed'),
+    ('kmemleak: Cannot allocate a scan area, scanning the full object', 'failure', 'kmemleak_internal_failure'),
+    ('kmemleak: Kmemleak disabled without freeing internal data. Reclaim the memory with "echo clear > '
+     '/sys/kernel/debug/kmemleak".', 'kept', 'kmemleak_disabled_kept'),
+    ('kmemleak: Automatic memory scanning thread started', None, 'kmemleak_scan_thread_started'),
+    ('kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)', None, None),
+])
+def test_kmemleak_log_patterns_come_from_the_note_table(text, kind, note):
+    hits = [k for k, regex in kf.kmemleak_log_patterns() if regex.search(text)]
+    assert (hits[0] if hits else None) == kind
+    assert kf.note_kind(text) == note

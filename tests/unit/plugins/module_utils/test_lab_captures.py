@@ -87,3 +87,62 @@ def test_kmemleak_raw_address_frames_are_kept():
     result = _kmemleak('kmemleak_test_loaded_6.1_debugfs.txt')
     frames = [frame for f in result['findings'] for frame in f['backtrace']]
     assert any(frame.startswith('0xffffffffc0') for frame in frames)
+
+
+def _raw_lines(name):
+    with open(os.path.join(LAB, name), 'rb') as handle:
+        return [line for line in handle.read().splitlines(True) if not line.startswith(b'# ')]
+
+
+def test_lab_hung_task_has_no_alternative_title_without_a_function():
+    finding = collect(_lines('hung_task_6.1_serial.log'))['findings'][0]
+    assert finding['alt_titles'] == []
+
+
+def test_lab_lockdep_cut_at_every_line():
+    """The real splat cut after each of its lines (a serial capture ending there): a finding
+    not marked corrupted has the whole capture's title; from the acquire site on, the title is
+    the whole one."""
+    lines = _raw_lines('lockdep_abba_6.1_serial.log')
+    full = collect(io.BytesIO(b''.join(lines)))['findings'][0]
+    site = [i for i, line in enumerate(lines) if b'at: kdebug_abba_order_ba' in line][0]
+    for i in range(len(lines)):
+        findings = collect(io.BytesIO(b''.join(lines[:i])))['findings']
+        for f in findings:
+            assert f['corrupted'] or f['title'] == full['title'], (i, f['title'])
+        if i > site:
+            assert [f['title'] for f in findings] == [full['title']], i
+
+
+def test_lab_hung_task_cut_mid_line():
+    """The capture cut inside a frame line: the report is kept, marked corrupted."""
+    lines = _raw_lines('hung_task_6.1_serial.log')
+    frame = [i for i, line in enumerate(lines) if b'__schedule+' in line][0]
+    cut = b''.join(lines[:frame]) + lines[frame][:len(lines[frame]) // 2]
+    findings = collect(io.BytesIO(cut))['findings']
+    assert [(f['type'], f['task'], f['corrupted']) for f in findings] == [('hung_task', 'kdebug_waiter', True)]
+
+
+def test_lab_reports_interleaved_by_printing_context():
+    """Two real reports printed at the same time by two contexts (CONFIG_PRINTK_CALLER ids
+    added: the lab kernel prints none), interleaved line by line: both are read whole."""
+    def tagged(name, caller):
+        out = []
+        for line in _raw_lines(name):
+            text = line.decode('utf-8', 'replace').rstrip('\r\n')
+            if text.startswith('[') and '] ' in text:
+                ts, rest = text.split('] ', 1)
+                out.append('%s][%6s] %s' % (ts, caller, rest))
+        return out
+    hung = tagged('hung_task_6.1_serial.log', 'T40')
+    abba = tagged('lockdep_abba_6.1_serial.log', 'T1225')
+    mixed = []
+    for i in range(max(len(hung), len(abba))):
+        mixed += abba[i:i + 1] + hung[i:i + 1]
+    whole = dict((f['type'], f) for f in collect(hung + abba)['findings'])
+    got = dict((f['type'], f) for f in collect(mixed)['findings'])
+    assert sorted(got) == ['hung_task', 'lockdep']
+    for kind in got:
+        assert (got[kind]['title'], got[kind]['task'], got[kind]['corrupted']) == (
+            whole[kind]['title'], whole[kind]['task'], whole[kind]['corrupted'])
+    assert got['lockdep']['title'] == 'possible deadlock in kdebug_abba_order_ba'
