@@ -337,7 +337,7 @@ REPORT_FORMATS = (
     F(name='nonzero_on_freeing_mm', type='bug', keys=('BUG',),
       start=r'BUG: non-zero (?P<what>\w+) on freeing mm', title='BUG: non-zero {what} on freeing mm'),
     F(name='workqueue_lockup', type='bug', keys=('BUG',),
-      start=r'BUG: workqueue lockup', title='BUG: workqueue lockup', alt_titles=('stall in workqueue',),
+      start=r'BUG: workqueue lockup', title='BUG: workqueue lockup',
       after='tail', tail=40),
     F(name='workqueue_leaked', type='bug', keys=('BUG',),
       start=r'BUG: workqueue leaked lock or atomic',

@@ -35,6 +35,8 @@ def test_kernel_log_findings_text_and_lines_agree():
         ('INFO: task hung in do_get_write_access', 2), ('INFO: task hung in ext4_buffered_write_iter', 1)]
     assert [f['title'] for f in by_lines['findings']] == [f['title'] for f in by_text['findings']]
     assert by_text['findings'][0]['source'] == 'serial'
+    # the other title syzbot accepts for a hung task
+    assert by_text['findings'][0]['alt_titles'] == ['hang in do_get_write_access']
     # the result is plain data (JSON serializable) for set_fact/copy
     json.dumps(by_text)
 
