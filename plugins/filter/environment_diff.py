@@ -2,14 +2,15 @@
 # Copyright (c) kdebug.kernel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""environment_diff: compare two environment fingerprints (documented in environment_diff.yml)."""
+"""environment_diff: compare two environment fingerprints; environment_digests: their short form
+(documented in environment_diff.yml and environment_digests.yml)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.kernel.plugins.module_utils.environment_compare import diff_fingerprints
+from ansible_collections.kdebug.kernel.plugins.module_utils.environment_compare import diff_fingerprints, short_form
 
 from collections.abc import Mapping
 
@@ -40,6 +41,14 @@ def environment_diff(a, b, ignore=None, sections=None, compare_identity=False):
         raise AnsibleFilterError('environment_diff: %s' % exc)
 
 
+def environment_digests(fingerprint):
+    """The short form of a fingerprint (digests only), for a run's results."""
+    try:
+        return short_form(_plain(fingerprint))
+    except ValueError as exc:
+        raise AnsibleFilterError('environment_digests: %s' % exc)
+
+
 class FilterModule(object):
     def filters(self):
-        return {'environment_diff': environment_diff}
+        return {'environment_diff': environment_diff, 'environment_digests': environment_digests}

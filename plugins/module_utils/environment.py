@@ -900,7 +900,8 @@ class Collector(object):
         section.volatile['values'] = volatile
         section.volatile['unreadable'] = unreadable
         if unreadable:
-            section.notes.append('%d sysctl(s) could not be read (run as root to read them all)' % unreadable)
+            section.notes.append('%d sysctl(s) could not be read%s' % (
+                unreadable, '' if os.geteuid() == 0 else ' (run as root to read them all)'))
 
     def collect_config_files(self, section):
         files = {}

@@ -326,6 +326,21 @@ def _unwrap(fingerprint, name):
     return fingerprint
 
 
+def short_form(fingerprint):
+    """The small form a run's results carry: format, digest, digests, complete, hostname, when."""
+    fp = _unwrap(fingerprint, 'fingerprint')
+    digests = dict(fp.get('digests') or {})
+    for name, section in (fp.get('sections') or {}).items():
+        if isinstance(section, dict) and section.get('digest'):
+            digests[name] = section['digest']
+    incomplete = sorted(n for n, s in (fp.get('sections') or {}).items()
+                        if isinstance(s, dict) and s.get('complete') is False)
+    return dict(format=fp['format'], digest=fp.get('digest'), digests=digests,
+                complete=fp.get('complete', not incomplete), incomplete_sections=incomplete or fp.get('incomplete_sections', []),
+                hostname=(fp.get('identity') or {}).get('hostname', fp.get('hostname')),
+                at=(fp.get('collected') or {}).get('at', fp.get('at')))
+
+
 def _section_digest(fingerprint, name):
     section = (fingerprint.get('sections') or {}).get(name)
     if isinstance(section, dict) and section.get('digest'):
@@ -483,8 +498,8 @@ def diff_fingerprints(a, b, ignore=None, sections=None, compare_identity=False):
         same=same,
         digest_a=a.get('digest'), digest_b=b.get('digest'),
         digests_equal=a.get('digest') is not None and a.get('digest') == b.get('digest'),
-        host_a=(a.get('identity') or {}).get('hostname'),
-        host_b=(b.get('identity') or {}).get('hostname'),
+        host_a=(a.get('identity') or {}).get('hostname', a.get('hostname')),
+        host_b=(b.get('identity') or {}).get('hostname', b.get('hostname')),
         sections=result_sections,
         summary=dict(same=same, sections_compared=[n for n in names if n not in rules.sections],
                      sections_different=different, lines=lines, **totals),

@@ -32,7 +32,7 @@ B = fp({'bash:amd64': '5.2.15-2+b8', 'dbus:amd64': '1.14.10-1'}, 'lab2')
 
 
 def test_registered():
-    assert FilterModule().filters() == {'environment_diff': environment_diff}
+    assert sorted(FilterModule().filters()) == ['environment_diff', 'environment_digests']
 
 
 def test_upgrade():
@@ -76,3 +76,17 @@ def test_through_ansible(tmp_path):
     line = [x for x in proc.stdout.splitlines() if 'RESULT=' in x][0]
     summary = json.loads(line.split('RESULT=', 1)[1].rstrip('"').replace('\\"', '"'))
     assert summary['sections_different'] == ['packages'] and summary['upgrade'] == 1
+
+
+def test_digests_short_form():
+    from ansible_collections.kdebug.kernel.plugins.filter.environment_diff import environment_digests
+    short_a = environment_digests({'ansible_facts': {'environment_fingerprint': A}})
+    assert short_a == dict(format='kdebug.environment/1', digest=A['digest'], digests=A['digests'], complete=True,
+                           incomplete_sections=[], hostname='lab1', at=None)
+    assert len(json.dumps(short_a)) < 400
+    short_b = environment_digests(B)
+    result = environment_diff(short_a, short_b)
+    assert result['summary']['sections_different'] == ['packages'] and (result['host_a'], result['host_b']) == ('lab1', 'lab2')
+    assert environment_diff(short_a, environment_digests(json.loads(json.dumps(A))))['same']
+    with pytest.raises(AnsibleFilterError, match='environment_digests: .*not an environment fingerprint'):
+        environment_digests({'digest': 'x'})
