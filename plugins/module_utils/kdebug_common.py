@@ -22,6 +22,8 @@ import struct
 import time
 import zlib
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE_BYTES, LineSplitter
+
 KMSG_PATH = '/dev/kmsg'
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
 PROC_MOUNTS = '/proc/mounts'
@@ -32,8 +34,6 @@ BOOT_CONFIG_FMT = '/boot/config-%s'
 # A /dev/kmsg record is at most 8 KiB of text plus its dictionary (CONSOLE_EXT_LOG_MAX in
 # kernel/printk/printk.c); read() fails with EINVAL when the buffer is smaller than the record.
 KMSG_READ_SIZE = 65536
-# Longest unfinished line the /dev/kmsg reader holds before passing it on as a piece.
-MAX_RAW_LINE = 65536
 
 
 def errno_name(err):
@@ -375,7 +375,8 @@ class KmsgReader(object):
     means records were overwritten in the ring buffer before we read them (the kernel has
     moved our position to the oldest record still there and the next read continues).
     A regular file returns arbitrary chunks and b'' at its end; both are handled.
-    Yields complete lines (bytes, with the trailing newline).
+    Yields complete lines (bytes, with the trailing newline), split by kmsg.LineSplitter (the
+    line splitter of every reader: CR ends, lines cut at MAX_LINE_BYTES and noted).
     """
 
     def __init__(self, path, read_size=KMSG_READ_SIZE):
@@ -384,7 +385,7 @@ class KmsgReader(object):
         self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         self.overruns = 0
         self.notes = []
-        self._pending = b''
+        self._splitter = LineSplitter()
         self._ready = collections.deque()
 
     def close(self):
@@ -409,7 +410,7 @@ class KmsgReader(object):
         except OSError as exc:
             if exc.errno != errno.ESPIPE:  # a FIFO cannot seek: it only has new data anyway
                 raise
-        self._pending = b''
+        self._splitter = LineSplitter()
         self._ready.clear()
 
     def _read_chunk(self):
@@ -451,17 +452,27 @@ class KmsgReader(object):
                 if wait > 0 and time.time() < deadline:
                     time.sleep(poll)
                     continue
-                if self._pending:
-                    tail = self._pending
-                    self._pending = b''
-                    yield tail
+                out, tail = self._splitter.flush()
+                self._take(out)
+                if tail:
+                    self._ready.append(tail)  # an unfinished line, passed on as it is
+                self._note_cut()
+                if self._ready:
+                    continue
                 return
-            parts = (self._pending + chunk).split(b'\n')
-            self._pending = parts.pop()
-            if len(self._pending) > MAX_RAW_LINE:
-                parts.append(self._pending)
-                self._pending = b''
+            self._take(self._splitter.feed(chunk))
+
+    def _take(self, block):
+        if block:
+            parts = block.split(b'\n')
+            parts.pop()
             self._ready.extend(part + b'\n' for part in parts)
+
+    def _note_cut(self):
+        cut = self._splitter.cut_lines
+        if cut and not any(n.startswith('lines cut:') for n in self.notes):
+            self.notes.append('lines cut: %s had line(s) longer than %d bytes, cut there (not '
+                              'the kernel log?)' % (self.path, MAX_LINE_BYTES))
 
 
 def write_kmsg(path, message, level=5):
@@ -486,6 +497,42 @@ def write_kmsg(path, message, level=5):
 CURSOR_HELP = ("a cursor looks like 'kmsg:<boot_id>:<seq>:<seconds>' (live log) or "
                "'file:<offset>[,<offset>...]' (files); use the cursor value returned by an "
                "earlier kdebug.kernel.kernel_log or kdebug.kernel.sysrq call")
+
+
+class CursorTracker(object):
+    """The newest position seen in a kernel log (sequence number, time stamp) and the first
+    sequence number, from the LogLines read: what a live-log cursor is made of. kernel_log and
+    sysrq both return such a cursor."""
+
+    def __init__(self, seq=None, ts=None):
+        self.last_seq = seq
+        self.last_ts = ts
+        self.first_seq = None
+
+    def track(self, line):
+        seq = getattr(line, 'seq', None)
+        if seq is not None:
+            if self.first_seq is None:
+                self.first_seq = seq
+            if self.last_seq is None or seq > self.last_seq:
+                self.last_seq = seq
+        ts = getattr(line, 'ts', None)
+        if ts is not None and (self.last_ts is None or ts > self.last_ts):
+            self.last_ts = ts
+
+    @property
+    def empty(self):
+        return self.last_seq is None and self.last_ts is None
+
+    def cursor(self, boot_id):
+        """'kmsg:<boot_id>:<seq>:<seconds>' of the newest position."""
+        return format_kmsg_cursor(boot_id, self.last_seq, self.last_ts)
+
+    def snapshot(self):
+        return (self.last_seq, self.last_ts, self.first_seq)
+
+    def restore(self, snapshot):
+        self.last_seq, self.last_ts, self.first_seq = snapshot
 
 
 def format_kmsg_cursor(boot_id, seq, ts):

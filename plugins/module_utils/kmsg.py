@@ -382,15 +382,135 @@ _CR_RUN_RE = re.compile(b'\r+\n?')
 _TEXT_CR_RUN_RE = re.compile(u'\r+\n?')
 
 
+class LineSplitter(object):
+    """The one line splitter: feed() raw bytes in pieces of any size, get back bytes of the
+    complete lines in them, each ending with LF.
+
+    - line ends become LF (see above); trailing CRs are held back until the next byte shows
+      whether an LF follows them;
+    - lines longer than max_line are cut there; ``cut_lines`` counts them and ``cut_bytes``
+      the bytes dropped, so that a caller can say that input was dropped;
+    - ``lines`` counts the complete lines given out; ``consumed`` is the number of raw bytes
+      up to the last line end that is certainly complete (not trailing CRs);
+    - close() (end of input) or flush() (no more input for now, as on /dev/kmsg) gives the
+      unfinished last line, without an LF.
+    """
+
+    def __init__(self, max_line=MAX_LINE_BYTES):
+        self.max_line = max_line
+        self.lines = 0
+        self.cut_lines = 0
+        self.cut_bytes = 0
+        self.consumed = 0
+        self._raw = 0       # raw bytes fed before `_held`
+        self._held = b''    # trailing CRs: an LF may follow them
+        self._line = b''    # the unfinished last line (LF ends applied), at most max_line
+        self._cutting = False  # dropping the rest of an over-long line
+
+    def feed(self, data):
+        raw = self._held + data if self._held else data
+        k = len(raw)
+        if raw.endswith(b'\r'):
+            k = len(raw.rstrip(b'\r'))
+        end = max(raw.rfind(b'\n', 0, k), raw.rfind(b'\r', 0, k))
+        if end >= 0:
+            self.consumed = self._raw + end + 1
+        self._held = raw[k:]
+        self._raw += k
+        body = raw[:k] if self._held else raw
+        if b'\r' in body:
+            body = _CR_RUN_RE.sub(b'\n', body)
+        if not body:
+            return b''
+        return self._complete(body)
+
+    def close(self):
+        """End of input: (complete lines, unfinished last line); held CRs end a line."""
+        out = b''
+        if self._held:
+            self._raw += len(self._held)
+            self._held = b''
+            out = self._complete(b'\n')
+        tail = self._line
+        self._line = b''
+        self._cutting = False
+        if tail:
+            self.lines += 1
+        return out, tail
+
+    def flush(self):
+        """No more input for now: like close(), the splitter goes on with the next feed()."""
+        return self.close()
+
+    def _complete(self, body):
+        """Complete lines of the unfinished line + body; keeps the new unfinished line."""
+        last = body.rfind(b'\n')
+        max_line = self.max_line
+        if last < 0:
+            self._extend(body)
+            return b''
+        first = body.find(b'\n')
+        head = body[:first]
+        if self._cutting:
+            self.cut_bytes += len(head)
+            head = self._line
+        elif self._line:
+            head = self._line + head
+        if len(head) > max_line:
+            self.cut_lines += 1
+            self.cut_bytes += len(head) - max_line
+            head = head[:max_line]
+        middle = body[first + 1:last + 1]
+        if len(middle) > max_line // 2 and self._long_line_in(middle):
+            middle = self._cap_lines(middle)
+        self.lines += 1 + middle.count(b'\n')
+        self._line, self._cutting = b'', False
+        tail = body[last + 1:]
+        if tail:
+            self._extend(tail)
+        return head + b'\n' + middle
+
+    def _extend(self, data):
+        """Append data (no line end in it) to the unfinished line."""
+        if self._cutting:
+            self.cut_bytes += len(data)
+            return
+        line = self._line + data if self._line else data
+        if len(line) > self.max_line:
+            self.cut_lines += 1
+            self.cut_bytes += len(line) - self.max_line
+            line = line[:self.max_line]
+            self._cutting = True
+        self._line = line
+
+    def _long_line_in(self, block):
+        """True when block may hold a line longer than max_line: every such line contains a
+        whole aligned window of max_line // 2 bytes without LF (a few finds, C speed)."""
+        step = max(1, self.max_line // 2)
+        for pos in range(0, len(block) - step + 1, step):
+            if block.find(b'\n', pos, pos + step) < 0:
+                return True
+        return False
+
+    def _cap_lines(self, block):
+        max_line = self.max_line
+        out = []
+        for part in block.split(b'\n'):
+            if len(part) > max_line:
+                self.cut_lines += 1
+                self.cut_bytes += len(part) - max_line
+                part = part[:max_line]
+            out.append(part)
+        return b'\n'.join(out)
+
+
 class LineReader(object):
     """The chunked reader of every parser and module: a file object (binary or text), bytes or
-    text, read in chunks, given out as bytes blocks of whole lines.
+    text, read in chunks and split by a LineSplitter, given out as bytes blocks of whole lines
+    (LF ends; the last block of an input without a final line end is that last line).
 
-    - line ends become LF (see above): a block holds complete lines, each ending with LF,
-      except the last block of an input that does not end with a line end (``partial``);
-    - lines longer than MAX_LINE_BYTES are cut there; ``cut_lines`` counts them and
-      ``cut_bytes`` the bytes dropped, so that a caller can say that input was dropped;
-    - ``lines`` counts the lines given out (an incomplete last one included);
+    - ``lines``, ``cut_lines``, ``cut_bytes``: the splitter's counts (an incomplete last line
+      counted in ``lines``); ``partial``: the input ended inside a line;
     - ``offset`` is the position in the source, in its own bytes, after the last line end that
       is certainly complete (not after trailing CRs: an LF may follow them): a later read that
       starts there reads an incomplete last line again, whole;
@@ -406,14 +526,15 @@ class LineReader(object):
         self.source = source
         self.start = start
         self.chunk_size = chunk_size
-        self.max_line = max_line
-        self.lines = 0
-        self.cut_lines = 0
-        self.cut_bytes = 0
-        self.offset = start
+        self.splitter = LineSplitter(max_line)
         self.partial = False
         self.error = None
         self._gen = None
+
+    lines = property(lambda self: self.splitter.lines)
+    cut_lines = property(lambda self: self.splitter.cut_lines)
+    cut_bytes = property(lambda self: self.splitter.cut_bytes)
+    offset = property(lambda self: self.start + self.splitter.consumed)
 
     def check(self):
         """Raise the read error the parser took for the end of the input, if any."""
@@ -460,96 +581,17 @@ class LineReader(object):
             yield data
 
     def _blocks(self):
-        held = b''   # trailing CRs of the raw data read so far: an LF may follow them
-        line = b''   # the unfinished last line (LF ends already applied), at most max_line
-        cutting = False  # dropping the rest of an over-long line
-        base = self.start  # source position of the start of `held`
+        splitter = self.splitter
         for data in self._raw_chunks():
-            raw = held + data if held else data
-            k = len(raw)
-            if raw.endswith(b'\r'):
-                k = len(raw.rstrip(b'\r'))
-            end = max(raw.rfind(b'\n', 0, k), raw.rfind(b'\r', 0, k))
-            if end >= 0:
-                self.offset = base + end + 1
-            held = raw[k:]
-            base += k
-            body = raw[:k] if held else raw
-            if b'\r' in body:
-                body = _CR_RUN_RE.sub(b'\n', body)
-            if not body:
-                continue
-            out, line, cutting = self._complete(body, line, cutting)
+            out = splitter.feed(data)
             if out:
                 yield out
-        if held:
-            out, line, cutting = self._complete(b'\n', line, cutting)
-            if out:
-                yield out
-        if line:
-            self.lines += 1
-            self.partial = True
-            yield line
-
-    def _complete(self, body, line, cutting):
-        """(complete lines of line + body, the new unfinished line, cutting)."""
-        last = body.rfind(b'\n')
-        max_line = self.max_line
-        if last < 0:
-            line, cutting = self._extend(line, body, cutting)
-            return b'', line, cutting
-        first = body.find(b'\n')
-        head = body[:first]
-        if cutting:
-            self.cut_bytes += len(head)
-            head = line
-        elif line:
-            head = line + head
-        if len(head) > max_line:
-            self.cut_lines += 1
-            self.cut_bytes += len(head) - max_line
-            head = head[:max_line]
-        middle = body[first + 1:last + 1]
-        if len(middle) > max_line // 2 and self._long_line_in(middle):
-            middle = self._cap_lines(middle)
-        tail = body[last + 1:]
-        self.lines += 1 + middle.count(b'\n')
-        new_line, cutting = b'', False
+        out, tail = splitter.close()
+        if out:
+            yield out
         if tail:
-            new_line, cutting = self._extend(b'', tail, False)
-        return head + b'\n' + middle, new_line, cutting
-
-    def _extend(self, line, data, cutting):
-        """Append data (no line end in it) to the unfinished line; (line, cutting)."""
-        if cutting:
-            self.cut_bytes += len(data)
-            return line, True
-        line = line + data if line else data
-        if len(line) > self.max_line:
-            self.cut_lines += 1
-            self.cut_bytes += len(line) - self.max_line
-            return line[:self.max_line], True
-        return line, False
-
-    def _long_line_in(self, block):
-        """True when block may hold a line longer than max_line: every such line contains a
-        whole aligned window of max_line // 2 bytes without LF (a few finds, C speed)."""
-        step = max(1, self.max_line // 2)
-        for pos in range(0, len(block) - step + 1, step):
-            if block.find(b'\n', pos, pos + step) < 0:
-                return True
-        return False
-
-    def _cap_lines(self, block):
-        max_line = self.max_line
-        out = []
-        for part in block.split(b'\n'):
-            if len(part) > max_line:
-                self.cut_lines += 1
-                self.cut_bytes += len(part) - max_line
-                part = part[:max_line]
-            out.append(part)
-        return b'\n'.join(out)
+            self.partial = True
+            yield tail
 
 
 def split_line_ends(text):

@@ -275,9 +275,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    READ_ERRORS, InputPathError, KmsgReader, cap_text_lines, check_path_text,
+    READ_ERRORS, CursorTracker, InputPathError, KmsgReader, cap_text_lines, check_path_text,
     describe_access_denied, describe_oserror, describe_read_error, format_file_cursor,
-    format_kmsg_cursor, open_input_file, parse_cursor, read_boot_id,
+    open_input_file, parse_cursor, read_boot_id,
 )
 
 try:
@@ -308,14 +308,11 @@ class Reading(object):
         self.boot_id = boot_id
         self.notes = []
         self.lines_read = 0
-        self.last_seq = None
-        self.last_ts = None
-        self.first_seq = None
+        self.position = CursorTracker()
         self.results = []
         self.prev_after = None
         if cursor is not None and cursor['kind'] == 'kmsg':
-            self.last_seq = cursor['seq']
-            self.last_ts = cursor['ts']
+            self.position = CursorTracker(cursor['seq'], cursor['ts'])
 
     def note(self, kind, text):
         """A note about the reading, shaped like the parser's state notes."""
@@ -344,24 +341,13 @@ class Reading(object):
         # lost report).
         return True if self.prev_after is None else self.prev_after
 
-    def track(self, line):
-        seq = getattr(line, 'seq', None)
-        if seq is not None:
-            if self.first_seq is None:
-                self.first_seq = seq
-            if self.last_seq is None or seq > self.last_seq:
-                self.last_seq = seq
-        ts = getattr(line, 'ts', None)
-        if ts is not None and (self.last_ts is None or ts > self.last_ts):
-            self.last_ts = ts
-
     def feed_stream(self, lines, source, skip=None):
         """Feed LogLines to a new collector for this source."""
         collector = self.new_collector(source)
         for line in lines:
             if skip is not None and skip(line):
                 continue
-            self.track(line)
+            self.position.track(line)
             if not self.after_cursor(line):
                 continue
             self.lines_read += 1
@@ -393,17 +379,18 @@ class Reading(object):
 
     def lost_records_note(self, source):
         cursor = self.cursor
+        first_seq = self.position.first_seq
         if (cursor is None or cursor['kind'] != 'kmsg' or cursor['seq'] is None
-                or self.first_seq is None):
+                or first_seq is None):
             return
-        lost = self.first_seq - cursor['seq'] - 1
+        lost = first_seq - cursor['seq'] - 1
         if lost > 0:
             self.note(
                 'records_lost',
                 '%d record(s) after the cursor (seq %d..%d) were overwritten in the kernel '
                 'ring buffer before this call read %s; boot with a larger log_buf_len= or '
                 'read the serial console capture for them'
-                % (lost, cursor['seq'] + 1, self.first_seq - 1, source))
+                % (lost, cursor['seq'] + 1, first_seq - 1, source))
 
 
 def merge_results(results, max_findings):
@@ -595,8 +582,8 @@ def read_live(module, reading):
              'journal': ['journal']}[choice]
     for name in order:
         # a failed attempt must not leave partial results behind
-        saved = (len(reading.results), reading.lines_read, reading.last_seq, reading.last_ts,
-                 reading.first_seq, len(reading.notes))
+        saved = (len(reading.results), reading.lines_read, reading.position.snapshot(),
+                 len(reading.notes))
         try:
             if name == 'kmsg':
                 return read_kmsg(reading, params['kmsg_path'])
@@ -606,9 +593,9 @@ def read_live(module, reading):
         except LogReadError as exc:
             attempts.append(str(exc))
             del reading.results[saved[0]:]
-            (reading.lines_read, reading.last_seq, reading.last_ts,
-             reading.first_seq) = saved[1:5]
-            del reading.notes[saved[5]:]
+            reading.lines_read = saved[1]
+            reading.position.restore(saved[2])
+            del reading.notes[saved[3]:]
     hint = ''
     if os.geteuid() != 0:
         hint = (' You are not root (uid %d): reading the kernel log needs root when '
@@ -692,7 +679,7 @@ def main():
             'available with boot: previous when the journal is persistent, or in the serial '
             'console capture' % (cursor['boot_id'], boot_id))
         reading.cursor = None
-        reading.last_seq = reading.last_ts = None
+        reading.position = CursorTracker()
 
     if paths:
         new_cursor, source = read_files(module, reading, paths)
@@ -701,10 +688,7 @@ def main():
         new_cursor = None
     else:
         source = read_live(module, reading)
-        if reading.last_seq is None and reading.last_ts is None and cursor is None:
-            new_cursor = format_kmsg_cursor(boot_id, None, None)
-        else:
-            new_cursor = format_kmsg_cursor(boot_id, reading.last_seq, reading.last_ts)
+        new_cursor = reading.position.cursor(boot_id)
 
     findings, counts, parser_notes, truncated = merge_results(reading.results,
                                                               params['max_findings'])

@@ -240,12 +240,12 @@ import uuid
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    BOOT_ID_PATH, KmsgReader, cap_text_lines, describe_oserror, format_kmsg_cursor,
-    line_text, read_boot_id, read_small_file, write_kmsg,
+    BOOT_ID_PATH, CursorTracker, KmsgReader, cap_text_lines, describe_oserror, line_text,
+    read_boot_id, read_small_file, write_kmsg,
 )
 
 try:
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import parse_line
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import iter_lines
     from ansible_collections.kdebug.kernel.plugins.module_utils.locks import (
         parse_blocked_tasks, parse_held_locks,
     )
@@ -426,8 +426,7 @@ class KeyRun(object):
         self.module = module
         self.reader = reader
         self.notes = notes
-        self.last_seq = None
-        self.last_ts = None
+        self.position = CursorTracker()
         self.markers_ok = True
 
     def mark(self, what, key, run_id):
@@ -462,16 +461,11 @@ class KeyRun(object):
         complete = False
         seen_begin = False
         deadline = time.time() + params['timeout']
-        prev_kmsg = False
-        for raw in self.reader.lines(wait=params['timeout'] if ended else min(
-                params['timeout'], 1.0)):
-            if raw.startswith(b' ') and prev_kmsg:
-                # /dev/kmsg dictionary line (" SUBSYSTEM=...", " DEVICE=...") of the record
-                # before: not a message line (a message's own newlines are escaped as \x0a)
-                continue
-            line = parse_line(raw.decode('utf-8', 'replace').rstrip('\r\n'))
-            prev_kmsg = getattr(line, 'origin', None) == 'kmsg'
-            self.track(line)
+        # the one line splitter (kmsg.iter_lines): /dev/kmsg dictionary lines dropped, the
+        # records' \xNN escapes decoded (SysRq d prints "\x0aShowing all locks held ...")
+        for line in iter_lines(self.reader.lines(wait=params['timeout'] if ended else min(
+                params['timeout'], 1.0))):
+            self.position.track(line)
             text = line_text(line)
             if ended and end in text:
                 complete = True
@@ -493,14 +487,6 @@ class KeyRun(object):
             self.notes.append('the end marker of key %s did not show within %s s: its output '
                               'may be incomplete' % (key, params['timeout']))
         return collected, complete if ended else None
-
-    def track(self, line):
-        seq = getattr(line, 'seq', None)
-        if seq is not None and (self.last_seq is None or seq > self.last_seq):
-            self.last_seq = seq
-        ts = getattr(line, 'ts', None)
-        if ts is not None and (self.last_ts is None or ts > self.last_ts):
-            self.last_ts = ts
 
 
 def main():
@@ -600,8 +586,8 @@ def main():
                 facts['unsupported'].append(dict(key=key, reason=entry['reason']))
         facts['notes'].extend(n for n in reader.notes if n not in facts['notes'])
         boot_id = read_boot_id(BOOT_ID_PATH)
-        if runner.last_seq is not None or runner.last_ts is not None:
-            facts['cursor'] = format_kmsg_cursor(boot_id, runner.last_seq, runner.last_ts)
+        if not runner.position.empty:
+            facts['cursor'] = runner.position.cursor(boot_id)
     finally:
         reader.close()
         if facts['temporarily_enabled']:

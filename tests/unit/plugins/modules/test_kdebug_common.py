@@ -349,3 +349,15 @@ def test_compile_regexes_names_the_bad_entry():
 def test_stat_errno(tmp_path):
     assert kc.stat_errno(str(tmp_path)) is None
     assert kc.stat_errno(str(tmp_path / 'missing')) == errno.ENOENT
+
+
+def test_kmsg_reader_splits_like_every_other_reader(tmp_path):
+    """One line splitter (issue 11): CR runs end lines, over-long lines are cut and noted."""
+    path = tmp_path / 'kmsg'
+    path.write_bytes(b'6,1,0,-;one\r\n6,2,10,-;two\r6,3,20,-;' + b'x' * 20000 + b'\n6,4,30,-;four\r')
+    with kc.KmsgReader(str(path), read_size=7) as reader:
+        lines = list(reader.lines())
+    assert [line[:12] for line in lines] == [b'6,1,0,-;one\n', b'6,2,10,-;two', b'6,3,20,-;xxx', b'6,4,30,-;fou']
+    assert [len(line) for line in lines][2] == kc.MAX_LINE_BYTES + 1
+    assert lines[-1] == b'6,4,30,-;four\n'
+    assert any('longer than 16384 bytes' in note for note in reader.notes)

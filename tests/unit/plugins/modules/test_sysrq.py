@@ -100,6 +100,15 @@ def test_d_returns_output_and_held_locks(kernel):
     assert result['ansible_facts']['sysrq']['unsupported'] == []
 
 
+def test_d_output_is_decoded_as_dmesg_shows_it(kernel):
+    """Issue 11, item 8: /dev/kmsg escapes newlines as \\x0a (seen on the lab: SysRq d prints
+    "\\x0aShowing all locks held in the system:"); the output shows the lines the kernel printed."""
+    e = entry(kernel.run(keys=['d']), 'd')
+    assert not any('\\x' in line for line in e['output']), e['output']
+    assert 'Showing all locks held in the system:' in e['output']
+    assert e['output'][-1] == '============================================='
+
+
 def test_markers_are_written_to_kmsg(kernel):
     kernel.run(keys=['d'])
     text = kernel.kmsg.read_bytes()
