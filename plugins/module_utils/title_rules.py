@@ -376,26 +376,31 @@ def sanitize_title(text):
 
 class SkipMatcher(object):
     """Matches function names never blamed. ``search(name)`` like a compiled regex, but the
-    patterns anchored at the start are tried only there, and answers are memoized (the same
-    frames come back in every report)."""
+    patterns anchored at the start are tried only there, the regexes are compiled on first use
+    (most report kinds never occur in a log) and answers are memoized (the same frames come
+    back in every report)."""
 
     MAX_CACHE = 2048
 
     def __init__(self, patterns):
-        anchored = []
-        floating = []
-        for p in patterns:
-            if p.startswith('^'):
-                anchored.append(p[1:])
-            else:
-                floating.append(p)
+        self.patterns = tuple(patterns)
+        self.anchored = None
+        self.floating = None
+        self.compiled = False
+        self.cache = {}
+
+    def _compile(self):
+        anchored = [p[1:] for p in self.patterns if p.startswith('^')]
+        floating = [p for p in self.patterns if not p.startswith('^')]
         self.anchored = re.compile('(?:%s)' % '|'.join('(?:%s)' % p for p in anchored)) if anchored else None
         self.floating = re.compile('|'.join('(?:%s)' % p for p in floating)) if floating else None
-        self.cache = {}
+        self.compiled = True
 
     def search(self, name):
         hit = self.cache.get(name)
         if hit is None:
+            if not self.compiled:
+                self._compile()
             hit = bool((self.anchored is not None and self.anchored.match(name)) or
                        (self.floating is not None and self.floating.search(name)))
             if len(self.cache) >= self.MAX_CACHE:

@@ -232,3 +232,13 @@ def test_sanitize_replacements():
     assert tr.sanitize_title('unknown-block(253,9) at ffff888012345678 fs/x.c:12') == \
         'unknown-block(NUM,NUM) at ADDR fs/x.c:LINE'
     assert tr.sanitize_title('CPU#3 stuck') == 'CPU stuck'
+
+
+def test_every_skip_list_compiles():
+    # skip matchers compile on first use: make every one of the table's compile here
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kf
+    for fmt in kf.FORMATS:
+        assert fmt.skip.search('dump_stack_lvl'), fmt.name
+        assert not fmt.skip.search('zz_unknown_fn'), fmt.name
+        for checker, skip in fmt.checkers:
+            assert skip.search('dump_stack_lvl') and not skip.search('zz_unknown_fn'), checker.title
