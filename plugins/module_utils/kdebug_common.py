@@ -26,6 +26,23 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE
 
 KMSG_PATH = '/dev/kmsg'
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
+
+# The kernel files kernel_log, kmemleak and sysrq read and write. They are not module options
+# (a user has no reason to change them); tests point them at stand-ins with the environment
+# variable TEST_PATH_ENV % NAME (KDEBUG_KERNEL_TEST_PATH_KMSG=/tmp/x/kmsg: the integration
+# targets set it with the task keyword environment) or by changing KERNEL_PATHS (unit tests).
+KERNEL_PATHS = dict(
+    kmsg=KMSG_PATH,
+    boot_id=BOOT_ID_PATH,
+    sysrq='/proc/sys/kernel/sysrq',
+    sysrq_trigger='/proc/sysrq-trigger',
+)
+TEST_PATH_ENV = 'KDEBUG_KERNEL_TEST_PATH_%s'
+
+
+def kernel_path(name):
+    """The path of a kernel file (KERNEL_PATHS), or the stand-in a test put in its place."""
+    return os.environ.get(TEST_PATH_ENV % name.upper()) or KERNEL_PATHS[name]
 PROC_MOUNTS = '/proc/mounts'
 PROC_CMDLINE = '/proc/cmdline'
 PROC_CONFIG_GZ = '/proc/config.gz'

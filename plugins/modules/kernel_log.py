@@ -82,17 +82,6 @@ options:
         are cut at 1024 characters.
     type: int
     default: 40
-  kmsg_path:
-    description:
-      - The kernel log device. Only change it for tests.
-    type: path
-    default: /dev/kmsg
-  boot_id_path:
-    description:
-      - File holding the current boot id (stored in cursors to detect a reboot). Only
-        change it for tests.
-    type: path
-    default: /proc/sys/kernel/random/boot_id
 notes:
   - "Reading C(/dev/kmsg) or C(dmesg) needs root (C(become: true)) when
     C(kernel.dmesg_restrict=1), which is the default on most distributions."
@@ -277,7 +266,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
     READ_ERRORS, CursorTracker, InputPathError, KmsgReader, cap_text_lines, check_path_text,
     describe_access_denied, describe_oserror, describe_read_error, format_file_cursor,
-    open_input_file, parse_cursor, read_boot_id,
+    kernel_path, open_input_file, parse_cursor, read_boot_id,
 )
 
 try:
@@ -586,7 +575,7 @@ def read_live(module, reading):
                  len(reading.notes))
         try:
             if name == 'kmsg':
-                return read_kmsg(reading, params['kmsg_path'])
+                return read_kmsg(reading, kernel_path('kmsg'))
             if name == 'dmesg':
                 return read_dmesg(module, reading)
             return read_journal(module, reading, '0')
@@ -616,8 +605,6 @@ def main():
             types=dict(type='list', elements='str', choices=list(FINDING_TYPES)),
             max_findings=dict(type='int'),
             excerpt_lines=dict(type='int', default=40),
-            kmsg_path=dict(type='path', default='/dev/kmsg'),
-            boot_id_path=dict(type='path', default='/proc/sys/kernel/random/boot_id'),
         ),
         supports_check_mode=True,
     )
@@ -638,8 +625,6 @@ def main():
     try:
         for index, path in enumerate(paths or []):
             check_path_text(path, 'path[%d]' % index)
-        for option in ('kmsg_path', 'boot_id_path'):
-            check_path_text(params[option], option)
     except InputPathError as exc:
         module.fail_json(msg=str(exc))
     if paths is not None and not paths:
@@ -666,7 +651,7 @@ def main():
     boot_id = None
     rebooted = False
     if not paths:
-        boot_id = read_boot_id(params['boot_id_path'])
+        boot_id = read_boot_id(kernel_path('boot_id'))
     reading = Reading(module, cursor, boot_id)
     if (cursor is not None and cursor['kind'] == 'kmsg' and params['boot'] == 'current'
             and cursor['boot_id'] and boot_id and cursor['boot_id'] != boot_id):

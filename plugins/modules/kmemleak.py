@@ -86,12 +86,6 @@ options:
         only when the file cannot be read at all.
     type: bool
     default: true
-  kmsg_path:
-    description:
-      - Kernel log device, read to find out why kmemleak is disabled (kmemleak says so in the
-        log). Only change it for tests.
-    type: path
-    default: /dev/kmsg
 notes:
   - "Needs root (C(become: true)) for the live file; C(/sys/kernel/debug) is readable by
     root only."
@@ -262,8 +256,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
     READ_ERRORS, InputPathError, KmsgReader, check_path_text, check_regular_file, cmdline_params,
     compile_regexes, describe_access_denied, describe_oserror, describe_read_error, find_mount,
-    is_mountpoint, kernel_config_value, line_text, open_input_file, read_mounts, read_small_file,
-    stat_errno,
+    is_mountpoint, kernel_config_value, kernel_path, line_text, open_input_file, read_mounts,
+    read_small_file, stat_errno,
 )
 
 try:
@@ -778,7 +772,6 @@ def main():
             ignore=dict(type='list', elements='str', default=[]),
             max_findings=dict(type='int'),
             require_enabled=dict(type='bool', default=True),
-            kmsg_path=dict(type='path', default='/dev/kmsg'),
         ),
         supports_check_mode=True,
     )
@@ -797,7 +790,6 @@ def main():
     try:
         compile_regexes(params['ignore'], 'ignore')
         check_path_text(params['path'], 'path')
-        check_path_text(params['kmsg_path'], 'kmsg_path')
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
@@ -807,7 +799,7 @@ def main():
 
     def evidence():
         if not evidence_cache:
-            ev = read_log_evidence(params['kmsg_path'])
+            ev = read_log_evidence(kernel_path('kmsg'))
             evidence_cache.append(ev)
             for note in ev.notes:
                 if note not in state.facts['notes']:

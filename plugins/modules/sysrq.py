@@ -51,7 +51,7 @@ options:
     default: false
   enable_sysrq:
     description:
-      - When C(kernel.sysrq) (O(sysrq_path)) is restricted (not 1), set it to 1 for the
+      - When C(kernel.sysrq) (C(/proc/sys/kernel/sysrq)) is restricted (not 1), set it to 1 for the
         duration of the call and restore the old value afterwards, even on failure.
       - C(/proc/sysrq-trigger) itself is not bound by this mask (in C(drivers/tty/sysrq.c),
         C(write_sysrq_trigger) calls C(__handle_sysrq) with C(check_mask) false, which skips
@@ -79,18 +79,6 @@ options:
         it). C(t) on a large system prints thousands of lines.
     type: int
     default: 2000
-  sysrq_path:
-    description: The C(kernel.sysrq) sysctl file. Only change it for tests.
-    type: path
-    default: /proc/sys/kernel/sysrq
-  trigger_path:
-    description: The SysRq trigger file. Only change it for tests.
-    type: path
-    default: /proc/sysrq-trigger
-  kmsg_path:
-    description: The kernel log device, for markers and output. Only change it for tests.
-    type: path
-    default: /dev/kmsg
 notes:
   - "Needs root (C(become: true))."
   - "The kernel prints the header of a key (for example C(sysrq: Show Blocked State), or
@@ -240,7 +228,7 @@ import uuid
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    BOOT_ID_PATH, CursorTracker, KmsgReader, cap_text_lines, describe_oserror, line_text,
+    CursorTracker, KmsgReader, cap_text_lines, describe_oserror, kernel_path, line_text,
     read_boot_id, read_small_file, write_kmsg,
 )
 
@@ -404,8 +392,9 @@ def analyse(key, lines, entry):
         return
     if not texts:
         entry['supported'] = None
-        entry['reason'] = ('the kernel printed nothing between the markers (is kmsg_path the '
-                           'kernel log and trigger_path /proc/sysrq-trigger?)')
+        entry['reason'] = ('the kernel printed nothing between the markers (is %s the kernel '
+                           'log and %s the SysRq trigger?)'
+                           % (kernel_path('kmsg'), kernel_path('sysrq_trigger')))
         return
     entry['supported'] = True
     if key in ('d', 't'):
@@ -433,7 +422,7 @@ class KeyRun(object):
         if not self.markers_ok:
             return False
         try:
-            write_kmsg(self.module.params['kmsg_path'],
+            write_kmsg(kernel_path('kmsg'),
                        '%s %s %s %s' % (MARKER, what, key, run_id))
             return True
         except (IOError, OSError) as exc:
@@ -441,7 +430,7 @@ class KeyRun(object):
             self.notes.append('could not write marker lines to %s (%s%s): the output of each '
                               'key is what the log received after the key, up to %s s, and '
                               'may include unrelated messages'
-                              % (self.module.params['kmsg_path'], describe_oserror(exc),
+                              % (kernel_path('kmsg'), describe_oserror(exc),
                                  ', kernel.printk_devkmsg=off?' if exc.errno == errno.EPERM
                                  else '', self.module.params['timeout']))
             return False
@@ -452,7 +441,7 @@ class KeyRun(object):
         begin = '%s begin %s %s' % (MARKER, key, run_id)
         end = '%s end %s %s' % (MARKER, key, run_id)
         began = self.mark('begin', key, run_id)
-        write_trigger(params['trigger_path'], key)
+        write_trigger(kernel_path('sysrq_trigger'), key)
         time.sleep(max(params['settle'], KEY_SETTLE.get(key, 0.0)))
         ended = self.mark('end', key, run_id)
 
@@ -498,9 +487,6 @@ def main():
             timeout=dict(type='float', default=30),
             settle=dict(type='float', default=0.5),
             max_output_lines=dict(type='int', default=2000),
-            sysrq_path=dict(type='path', default='/proc/sys/kernel/sysrq'),
-            trigger_path=dict(type='path', default='/proc/sysrq-trigger'),
-            kmsg_path=dict(type='path', default='/dev/kmsg'),
         ),
         supports_check_mode=True,
     )
@@ -518,29 +504,30 @@ def main():
         module.fail_json(msg='max_output_lines must be 0 or more, got %d'
                              % params['max_output_lines'])
 
-    old_value = read_sysrq_value(params['sysrq_path'])
+    paths = dict((name, kernel_path(name)) for name in ('sysrq', 'sysrq_trigger', 'kmsg', 'boot_id'))
+    old_value = read_sysrq_value(paths['sysrq'])
     facts = dict(key_results=[], unsupported=[], old_value=old_value, temporarily_enabled=False,
                  restored=True, cursor=None, notes=[])
     if old_value is None:
         facts['notes'].append('%s could not be read (kernel without CONFIG_MAGIC_SYSRQ, or '
-                              'not root?)' % params['sysrq_path'])
+                              'not root?)' % paths['sysrq'])
 
     if module.check_mode:
         for key in keys:
             facts['key_results'].append(new_entry(key))
         if params['enable_sysrq'] and old_value is not None and old_value != 1:
             facts['notes'].append('check mode: would set %s to 1 for the call and restore %d'
-                                  % (params['sysrq_path'], old_value))
+                                  % (paths['sysrq'], old_value))
         facts['notes'].append('check mode: would trigger %s' % ', '.join(keys))
         module.exit_json(changed=True, ansible_facts=dict(sysrq=facts))
 
-    if not os.path.exists(params['trigger_path']):
+    if not os.path.exists(paths['sysrq_trigger']):
         module.fail_json(msg='%s does not exist: this kernel is built without '
                              'CONFIG_MAGIC_SYSRQ (or /proc is not mounted), so SysRq cannot be '
-                             'triggered' % params['trigger_path'],
+                             'triggered' % paths['sysrq_trigger'],
                          ansible_facts=dict(sysrq=facts))
     try:
-        reader = KmsgReader(params['kmsg_path'])
+        reader = KmsgReader(paths['kmsg'])
         reader.seek_end()
     except (IOError, OSError) as exc:
         hint = ''
@@ -548,19 +535,19 @@ def main():
             hint = '; this task runs as uid %d: use become: true' % os.geteuid()
         module.fail_json(msg='cannot read the kernel log %s (%s): the SysRq output could not '
                              'be collected, nothing was triggered%s'
-                             % (params['kmsg_path'], describe_oserror(exc), hint),
+                             % (paths['kmsg'], describe_oserror(exc), hint),
                          ansible_facts=dict(sysrq=facts))
 
     failure = None
     try:
         if params['enable_sysrq'] and old_value is not None and old_value != 1:
             try:
-                write_sysrq_value(params['sysrq_path'], 1)
+                write_sysrq_value(paths['sysrq'], 1)
                 facts['temporarily_enabled'] = True
                 facts['restored'] = False
             except (IOError, OSError) as exc:
                 facts['notes'].append('could not set %s to 1 (%s); /proc/sysrq-trigger works '
-                                      'without it' % (params['sysrq_path'],
+                                      'without it' % (paths['sysrq'],
                                                       describe_oserror(exc)))
         runner = KeyRun(module, reader, facts['notes'])
         for key in keys:
@@ -574,7 +561,7 @@ def main():
                         os.geteuid() != 0:
                     hint = '; this task runs as uid %d: use become: true' % os.geteuid()
                 failure = ('triggering SysRq %s through %s failed: %s%s'
-                           % (key, params['trigger_path'], describe_oserror(exc), hint))
+                           % (key, paths['sysrq_trigger'], describe_oserror(exc), hint))
                 break
             entry['triggered'] = True
             entry['complete'] = complete
@@ -585,18 +572,18 @@ def main():
             if entry['supported'] is False:
                 facts['unsupported'].append(dict(key=key, reason=entry['reason']))
         facts['notes'].extend(n for n in reader.notes if n not in facts['notes'])
-        boot_id = read_boot_id(BOOT_ID_PATH)
+        boot_id = read_boot_id(paths['boot_id'])
         if not runner.position.empty:
             facts['cursor'] = runner.position.cursor(boot_id)
     finally:
         reader.close()
         if facts['temporarily_enabled']:
             try:
-                write_sysrq_value(params['sysrq_path'], old_value)
-                facts['restored'] = read_sysrq_value(params['sysrq_path']) == old_value
+                write_sysrq_value(paths['sysrq'], old_value)
+                facts['restored'] = read_sysrq_value(paths['sysrq']) == old_value
             except (IOError, OSError) as exc:
                 facts['notes'].append('could not restore %s to %d: %s'
-                                      % (params['sysrq_path'], old_value,
+                                      % (paths['sysrq'], old_value,
                                          describe_oserror(exc)))
             if not facts['restored']:
                 module.warn('kernel.sysrq was left at 1; restore it with: sysctl '

@@ -361,3 +361,12 @@ def test_kmsg_reader_splits_like_every_other_reader(tmp_path):
     assert [len(line) for line in lines][2] == kc.MAX_LINE_BYTES + 1
     assert lines[-1] == b'6,4,30,-;four\n'
     assert any('longer than 16384 bytes' in note for note in reader.notes)
+
+
+def test_kernel_path_is_the_kernels_unless_a_test_points_it_elsewhere(monkeypatch):
+    monkeypatch.delenv('KDEBUG_KERNEL_TEST_PATH_KMSG', raising=False)
+    assert kc.kernel_path('kmsg') == '/dev/kmsg'
+    assert kc.kernel_path('sysrq_trigger') == '/proc/sysrq-trigger'
+    monkeypatch.setenv('KDEBUG_KERNEL_TEST_PATH_KMSG', '/tmp/stand-in/kmsg')
+    assert kc.kernel_path('kmsg') == '/tmp/stand-in/kmsg'
+    assert kc.kernel_path('boot_id') == '/proc/sys/kernel/random/boot_id'

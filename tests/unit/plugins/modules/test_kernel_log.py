@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.modules import kernel_log
 from ansible_collections.kdebug.kernel.tests.unit.plugins.modules.utils import (
-    fixture_lines, fixture_path, run_module,
+    fixture_lines, fixture_path, run_module, run_module_with_stand_ins,
 )
 
 HUNG_KMSG = fixture_path('modules', 'kmsg_hung_task_6.1.kmsg')
@@ -57,7 +57,7 @@ class Live(object):
     def run(self, check_mode=False, **args):
         args.setdefault('kmsg_path', str(self.kmsg))
         args.setdefault('boot_id_path', str(self.boot_id))
-        return run_module(kernel_log, args, check_mode=check_mode)
+        return run_module_with_stand_ins(kernel_log, args, check_mode=check_mode)
 
 
 @pytest.fixture

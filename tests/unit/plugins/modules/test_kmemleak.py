@@ -20,7 +20,7 @@ import pytest
 from ansible_collections.kdebug.kernel.plugins.modules import kmemleak
 
 from ansible_collections.kdebug.kernel.tests.unit.plugins.modules.utils import (
-    fixture_path, run_module,
+    fixture_path, run_module_with_stand_ins,
 )
 
 REPORT_61 = fixture_path('modules', 'kmemleak_6.1.txt')
@@ -142,7 +142,7 @@ class Host(object):
     def run(self, check_mode=False, **args):
         args.setdefault('path', self.kmemleak)
         args.setdefault('kmsg_path', self.kmsg)
-        return run_module(kmemleak, args, check_mode=check_mode)
+        return run_module_with_stand_ins(kmemleak, args, check_mode=check_mode)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.kdebug.kernel.plugins.modules import sysrq
 from ansible_collections.kdebug.kernel.tests.unit.plugins.modules.utils import (
-    fixture_lines, run_module,
+    fixture_lines, run_module, run_module_with_stand_ins,
 )
 
 OUTPUT = {
@@ -61,7 +61,7 @@ class FakeKernel(object):
         args.setdefault('kmsg_path', str(self.kmsg))
         args.setdefault('settle', 0)
         args.setdefault('timeout', 2)
-        return run_module(sysrq, args, check_mode=check_mode)
+        return run_module_with_stand_ins(sysrq, args, check_mode=check_mode)
 
 
 @pytest.fixture
@@ -107,6 +107,13 @@ def test_d_output_is_decoded_as_dmesg_shows_it(kernel):
     assert not any('\\x' in line for line in e['output']), e['output']
     assert 'Showing all locks held in the system:' in e['output']
     assert e['output'][-1] == '============================================='
+
+
+def test_kernel_paths_are_not_options(kernel):
+    """The stand-in paths of the tests are not module options (issue 11: test-only paths out
+    of the public options)."""
+    result = run_module(sysrq, dict(keys=['h'], trigger_path=str(kernel.trigger)))
+    assert result['failed'] and 'trigger_path' in result['msg'], result
 
 
 def test_markers_are_written_to_kmsg(kernel):

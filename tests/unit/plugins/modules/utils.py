@@ -81,6 +81,30 @@ def set_module_args(args):
         yield
 
 
+# The kernel files kernel_log, kmemleak and sysrq use are not options: tests point them at
+# stand-ins with the environment, as the integration targets do (kdebug_common.kernel_path).
+STAND_INS = dict(kmsg_path='kmsg', boot_id_path='boot_id', sysrq_path='sysrq', trigger_path='sysrq_trigger')
+
+
+def stand_in_env(args):
+    """(args without the stand-in keys of STAND_INS, the environment that points
+    kdebug_common.kernel_path() at them)."""
+    args = dict(args)
+    env = {}
+    for key, name in STAND_INS.items():
+        if key in args:
+            env['KDEBUG_KERNEL_TEST_PATH_%s' % name.upper()] = str(args.pop(key))
+    return args, env
+
+
+def run_module_with_stand_ins(module, args, check_mode=False):
+    """run_module() with kmsg_path, boot_id_path, sysrq_path, trigger_path in args taken as the
+    paths of the kernel's files (see STAND_INS)."""
+    args, env = stand_in_env(args)
+    with mock.patch.dict(os.environ, env):
+        return run_module(module, args, check_mode=check_mode)
+
+
 def run_module(module, args, check_mode=False):
     """Run module.main() with args; returns the result dict (result['failed'] on failure).
 
