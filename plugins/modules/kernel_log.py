@@ -93,13 +93,11 @@ notes:
 seealso:
   - module: kdebug.kernel.kmemleak
   - module: kdebug.kernel.sysrq
+extends_documentation_fragment:
+  - kdebug.kernel.attributes
 attributes:
   check_mode:
     description: Read-only; fully supported.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 '''
 
 EXAMPLES = r'''

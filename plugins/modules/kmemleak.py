@@ -99,14 +99,12 @@ seealso:
   - name: Kernel Memory Leak Detector
     description: The kernel's kmemleak documentation.
     link: https://docs.kernel.org/dev-tools/kmemleak.html
+extends_documentation_fragment:
+  - kdebug.kernel.attributes
 attributes:
   check_mode:
     description: In check mode nothing is written to kmemleak and debugfs is not mounted;
       the current report is read and the module reports what it would do.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 '''
 
 EXAMPLES = r'''

@@ -91,14 +91,12 @@ seealso:
   - name: Linux Magic System Request Key Hacks
     description: The kernel's SysRq documentation.
     link: https://docs.kernel.org/admin-guide/sysrq.html
+extends_documentation_fragment:
+  - kdebug.kernel.attributes
 attributes:
   check_mode:
     description: In check mode nothing is triggered or written; the module validates the
       keys, reads the current C(kernel.sysrq) value and reports what it would trigger.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 '''
 
 EXAMPLES = r'''
