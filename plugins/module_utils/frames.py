@@ -32,7 +32,7 @@ __metaclass__ = type
 import re
 
 # the title rules live in title_rules; re-exported here for the frame users
-from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (  # noqa: F401
+from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (  # noqa: F401  # pylint: disable=unused-import
     COMMON_SKIP, EXTRACTORS, KMEMLEAK_SKIP, SkipMatcher, guilty_frame, hang_extractor, skip_regex,
     stall_extractor, title_func, usable_funcs,
 )
@@ -82,6 +82,7 @@ _BOTTOM_RE = re.compile(
     r'el0t_64_sync|el0_sync|el1_irq|ret_fast_syscall|ret_from_kernel_thread|ret_from_syscall|'
     r'system_call_common|system_call_vectored_common|handle_exception|ret_from_exception|'
     r'int_signal|int_ret_from_sys_call|syscall_call|sysenter_do_call|common_startup_64)$')
+
 
 class Frame(object):
     """One parsed stack frame."""

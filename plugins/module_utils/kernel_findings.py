@@ -40,8 +40,8 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
     CHUNK_SIZE, MAX_LINE, LogLine, is_dict_line, iter_lines, parse_line, split_glued, to_text,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.locks import HeldLocksParser, parse_task_line
-from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import (  # noqa: F401
-    AT, FIELDS, FRAME, HEADER, LINE, RIP, STACK, Hooks, ReportFormat,
+from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import (
+    AT, FRAME, HEADER, LINE, RIP, STACK, ReportFormat,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils import report_hooks as hooks
 from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (

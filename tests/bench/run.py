@@ -295,17 +295,17 @@ def main():
         print()
         print('CPU seconds of the child processes (user + system; the machine may be shared, so wall')
         print('time is not compared); ratios: parse / grep -c, parse / Python line iteration (floor)')
-        print('%-26s %8s %8s %7s %8s %7s %7s  %s' % ('input', 'parse', 'grep', 'x grep', 'floor', 'x floor',
-                                                 'RSS MB', 'targets'))
+        header = ('input', 'parse', 'grep', 'x grep', 'floor', 'x floor', 'RSS MB', 'targets')
+        print('%-26s %8s %8s %7s %8s %7s %7s  %s' % header)
         for r in results:
             for grep_label, grep_time, ratio in r['ratios']:
                 targets = ['RSS<%.0fMB %s' % (RSS_TARGET_MB, 'met' if r['rss'] < RSS_TARGET_MB else 'NOT met')]
                 if r['kind'] == 'log' and grep_label.startswith('-F'):
-                    targets.insert(0, 'x grep<=%.0f %s' % (LOG_GREP_TARGET, 'met' if ratio <= LOG_GREP_TARGET
-                                                          else 'NOT met'))
+                    met = 'met' if ratio <= LOG_GREP_TARGET else 'NOT met'
+                    targets.insert(0, 'x grep<=%.0f %s' % (LOG_GREP_TARGET, met))
                 if r['kind'] == 'kmemleak':
-                    targets.insert(0, 'x floor<=%.0f %s' % (KMEMLEAK_FLOOR_TARGET, 'met' if r['floor_ratio'] <=
-                                                           KMEMLEAK_FLOOR_TARGET else 'NOT met'))
+                    met = 'met' if r['floor_ratio'] <= KMEMLEAK_FLOOR_TARGET else 'NOT met'
+                    targets.insert(0, 'x floor<=%.0f %s' % (KMEMLEAK_FLOOR_TARGET, met))
                 print('%-26s %8.3f %8.3f %6.2fx %8.3f %6.2fx %7.1f  %s   [grep -c %s]' % (
                     r['label'], r['parse'], grep_time, ratio, r['floor'], r['floor_ratio'], r['rss'],
                     ', '.join(targets), grep_label))

@@ -197,8 +197,8 @@ def test_warning_checker_by_message_after_the_warning_line():
       'Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP', 'pc : foo_rd+0x10/0x40'],
      'BUG: unable to handle kernel NULL pointer dereference in foo_rd'),
     (['Unable to handle kernel execute from non-executable memory at virtual address ffff000012345678',
-      'pc : 0xffff000012345678', 'lr : foo_call+0x10/0x40'], 'BUG: unable to handle kernel execute from '
-                                                              'non-executable memory'),
+      'pc : 0xffff000012345678', 'lr : foo_call+0x10/0x40'],
+     'BUG: unable to handle kernel execute from non-executable memory'),
     # lockdep: 3.10 "[ BUG: ... ]" headers keep their word, 6.x "WARNING: ..."
     (['[ BUG: held lock freed! ]', 'dd/1 is freeing memory ffff8800aabbcc00-ffff8800aabbcfff, with a lock still '
       'held there!', ' (&x->lock){+.+...}, at: [<ffffffff81000000>] foo_free+0x1/0x2'],
