@@ -26,6 +26,10 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE
 
 KMSG_PATH = '/dev/kmsg'
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
+PROC_MOUNTS = '/proc/mounts'
+PROC_CMDLINE = '/proc/cmdline'
+PROC_CONFIG_GZ = '/proc/config.gz'
+BOOT_CONFIG_FMT = '/boot/config-%s'
 
 # The kernel files kernel_log, kmemleak and sysrq read and write. They are not module options
 # (a user has no reason to change them); tests point them at stand-ins with the environment
@@ -43,10 +47,7 @@ TEST_PATH_ENV = 'KDEBUG_KERNEL_TEST_PATH_%s'
 def kernel_path(name):
     """The path of a kernel file (KERNEL_PATHS), or the stand-in a test put in its place."""
     return os.environ.get(TEST_PATH_ENV % name.upper()) or KERNEL_PATHS[name]
-PROC_MOUNTS = '/proc/mounts'
-PROC_CMDLINE = '/proc/cmdline'
-PROC_CONFIG_GZ = '/proc/config.gz'
-BOOT_CONFIG_FMT = '/boot/config-%s'
+
 
 # A /dev/kmsg record is at most 8 KiB of text plus its dictionary (CONSOLE_EXT_LOG_MAX in
 # kernel/printk/printk.c); read() fails with EINVAL when the buffer is smaller than the record.

@@ -613,16 +613,18 @@ class _Partial(_text_type):
     """The last line of an input that does not end with a line end."""
 
 
+def _block_lines(block):
+    """Text lines of a LineReader block (a last line without its end becomes a _Partial)."""
+    parts = block.decode('utf-8', 'replace').split(u'\n')
+    tail = parts.pop()
+    if tail:
+        parts.append(_Partial(tail[:MAX_LINE]))
+    return parts
+
+
 def _reader_lines(reader):
-    """Text lines of a LineReader (the last may be a _Partial)."""
-    for block in reader.blocks():
-        text = block.decode('utf-8', 'replace')
-        parts = text.split(u'\n')
-        tail = parts.pop()
-        for part in parts:
-            yield part
-        if tail:
-            yield _Partial(tail[:MAX_LINE])
+    """Text lines of a LineReader."""
+    return itertools.chain.from_iterable(_block_lines(block) for block in reader.blocks())
 
 
 def _item_lines(item):
