@@ -310,9 +310,13 @@ def parse_mounts(content):
         fields = line.split()
         if len(fields) < 4:
             continue
-        unescape = lambda f: re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), f)  # noqa: E731
-        result.append((unescape(fields[0]), unescape(fields[1]), fields[2], fields[3].split(',')))
+        result.append((_unescape_octal(fields[0]), _unescape_octal(fields[1]), fields[2], fields[3].split(',')))
     return result
+
+
+def _unescape_octal(field):
+    """/proc/mounts writes space, tab, newline and backslash as \\040 \\011 \\012 \\134."""
+    return re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), field)
 
 
 def rpm_evr(epoch, version, release):

@@ -281,7 +281,7 @@ class EnvironmentFacts(object):
     def collect(self, sections):
         params = self.params
         collector = Collector(
-            run=self.run, which=lambda name: self.module.get_bin_path(name),
+            run=self.run, which=self.module.get_bin_path,
             timeout=params['timeout'], command_timeout=params['command_timeout'],
             verify_timeout=params['verify_timeout'], max_entries=params['max_entries'],
             max_modified_files=params['max_modified_files'], config_files=params['config_files'],

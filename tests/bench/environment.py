@@ -60,7 +60,7 @@ print(json.dumps(dict(seconds=seconds, bytes=len(canonical_json(fp)), nice_bytes
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--python', default=sys.executable, help='interpreter of the child (3.6+)')
     parser.add_argument('--sections', nargs='+', default=['default'])

@@ -175,6 +175,12 @@ def test_parsers_on_written_formats():
     assert notes == ['1 line(s) of dpkg-query output not understood']
 
 
+def test_mount_fields_are_unescaped():
+    # fs/proc_namespace.c show_vfsmnt() escapes ' \t\n\\' in the device and the mount point as octal
+    assert env.parse_mounts('/dev/sdb1 /mnt/my\\040disk xfs rw,noatime 0 0\nshort line\n') == [
+        ('/dev/sdb1', '/mnt/my disk', 'xfs', ['rw', 'noatime'])]
+
+
 def test_taint_and_config():
     assert env.decode_taint(0) == []
     assert env.decode_taint(12288) == ['O (out-of-tree module)', 'E (unsigned module)']

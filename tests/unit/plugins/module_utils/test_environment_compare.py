@@ -98,16 +98,16 @@ def test_rpmvercmp(a, b, expected):
     assert ec.rpm_vercmp(a, b) == expected
 
 
-@pytest.mark.parametrize('a, b, expected', RPM_EVR)
-def test_rpm_evr(a, b, expected):
-    assert ec.rpm_evr_compare(a, b) == expected
-    assert ec.rpm_evr_compare(b, a) == -expected
+@pytest.mark.parametrize('left, right, expected', RPM_EVR)
+def test_rpm_evr(left, right, expected):
+    assert ec.rpm_evr_compare(left, right) == expected
+    assert ec.rpm_evr_compare(right, left) == -expected
 
 
-@pytest.mark.parametrize('a, b, expected', DPKG)
-def test_dpkg_compare(a, b, expected):
-    assert ec.dpkg_compare(a, b) == expected
-    assert ec.dpkg_compare(b, a) == -expected
+@pytest.mark.parametrize('left, right, expected', DPKG)
+def test_dpkg_compare(left, right, expected):
+    assert ec.dpkg_compare(left, right) == expected
+    assert ec.dpkg_compare(right, left) == -expected
 
 
 DPKG_BIN = shutil.which('dpkg')
