@@ -188,7 +188,7 @@ REPORT_FORMATS = (
     F(name='hard_lockup', type='hard_lockup', keys=('LOCKUP',),
       start=r'(?<!not syncing: )Watchdog detected hard LOCKUP on cpu (?P<cpu>\d+)',
       title='BUG: hard lockup in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
-      extractor='stall', skip=STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4,
+      extractor='stall_nmi', skip=STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4,
       takes_over=True, int_details=('cpu',)),
     F(name='rcu_stall_self', type='rcu_stall', keys=('INFO:',),
       start=r'INFO: (?P<flavor>rcu_\w+|rcu) self-detected stall',
@@ -198,7 +198,7 @@ REPORT_FORMATS = (
       start=r'INFO: (?P<flavor>rcu_\w+|rcu) detected (?:expedited )?stalls?',
       title='INFO: rcu detected stall in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
       gate=r'(?:NMI backtrace for cpu|Task dump for CPU) (?P<cpu>\d+)|^\s*task:\S.*\bstate:',
-      extractor='stall', skip=STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
+      extractor='stall_nmi', skip=STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
 
     # ---- OOM killer (mm/oom_kill.c) -------------------------------------------------------
     F(name='oom_header', type='oom_kill', keys=('oom-killer',),

@@ -29,6 +29,8 @@ PART_KINDS = (AT, FRAME, RIP, STACK, HEADER, LINE)
 
 # what follows the parts
 AFTER_KINDS = ('now', 'finish', 'locks', 'tail', 'end')
+# how the guilty frame is chosen (title_rules.guilty_frame)
+EXTRACTOR_NAMES = ('first', 'hang', 'stall', 'stall_nmi')
 
 REQUIRED = object()
 
@@ -76,7 +78,8 @@ FIELDS = (
     ('alt_titles', (), 'templates of the other titles syzbot accepts for the same report'),
     ('parts', (), 'where FUNC comes from: (kind, trigger regex or None) pairs tried in order (PART_KINDS)'),
     ('skip', (), 'frames never blamed in this report, on top of title_rules.COMMON_SKIP'),
-    ('extractor', 'first', "how the guilty frame is chosen: 'first', 'hang' or 'stall' (title_rules)"),
+    ('extractor', 'first', "how the guilty frame is chosen (title_rules): 'first', 'hang', 'stall' (the stack "
+                           "after the timer-interrupt entry) or 'stall_nmi' (the whole stack: printed from an NMI)"),
     ('end', None, 'regex of the line that ends the report'),
     ('after', None, "what is read after the parts (AFTER_KINDS): 'now' (nothing, not even the parts), "
                     "'finish' (nothing), 'locks' (held-lock lines), 'tail' (``tail`` lines), 'end' (up to "
@@ -154,6 +157,8 @@ class ReportFormat(object):
             self.after = 'finish' if self.parts else 'now'
         if not self.parts and self.after == 'finish':
             self.after = 'now'
+        if self.extractor not in EXTRACTOR_NAMES:
+            raise ValueError('report format %s: unknown extractor %r' % (self.name, self.extractor))
         if self.after not in AFTER_KINDS:
             raise ValueError('report format %s: unknown after %r' % (self.name, self.after))
         if self.func_optional is None:

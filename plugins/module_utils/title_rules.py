@@ -14,8 +14,10 @@ how a frame's name is written are facts listed here, once:
 - SYSCALL_PREFIXES: syscall wrappers are named by the syscall (``__x64_sys_ioctl`` ->
   ``sys_ioctl``).
 - STALL_ENTRIES / STALL_ANCHORS / STALL_NAMED_ANCHORS: RCU stalls and lockups loop across
-  several functions; the stalled CPU's stack after the timer-interrupt entry is walked down to
-  the first dispatch anchor and the frame just above it is named.
+  several functions; the stalled CPU's stack after the timer-interrupt entry (for reports the
+  stalled CPU prints from its timer interrupt: soft lockups, self-detected RCU stalls; the
+  whole stack for those printed from an NMI) is walked down to the first dispatch anchor and
+  the frame just above it is named.
 - HANG_BUCKETS / HANG_SKIP: hung tasks manifest on victims; common waits are bucketed.
 - WARNING_CHECKERS: WARN()s of well-known checkers are titled by the checker.
 - TITLE_REPLACEMENTS: variable parts of a title (addresses, numbers, sizes) replaced.
@@ -151,11 +153,14 @@ LOCKDEP_KEY_SKIP = (r'register_lock_class', r'lockdep_init_map', r'^__lock_acqui
 ATOMIC_SLEEP_SKIP = (r'might_sleep', r'might_resched', r'might_fault', r'^__cond_resched', r'might_lock')
 SCHEDULE_SKIP = (r'schedule',)
 #: stalls and lockups: timer, watchdog and RCU machinery that reports the stall
-STALL_SKIP = ('apic_timer_interrupt', 'rcu', 'hrtimer', '^tick_', 'watchdog', 'update_process_times',
+STALL_SKIP = ('apic_timer_interrupt', r'^(?:__)?rcu_', r'^rcu$', r'_rcu_(?:core|do_batch|sched_clock_irq)',
+              r'^print_other_cpu_stall', r'^check_cpu_stall', r'^(?:__)?hrtimer_', r'^tick_', r'^watchdog',
+              r'^__watchdog', r'^softlockup', r'^lockup_detector', r'^is_softlockup', 'update_process_times',
               'scheduler_tick', 'timer_interrupt', '^touch_', '^irq_exit', '^__irq_exit', '^handle_irq',
               '^__handle_irq', r'^handle_\w+_irq$', '^do_IRQ$', '^common_interrupt', '^__sysvec', '^sysvec',
-              '^asm_', 'perf_event', 'nmi', '^intel_pmu', '^x86_pmu', '^handle_pmi', '^local_apic',
-              'backtrace', '^dump_cpu_task', '^sched_show_task', '^show_regs', '^print_cpu_stall')
+              '^asm_', 'perf_event', r'^nmi_', r'^__nmi_', r'_nmi$', r'^do_nmi', r'^default_do_nmi', r'^exc_nmi',
+              '^intel_pmu', '^x86_pmu', '^handle_pmi', '^local_apic', 'backtrace', '^dump_cpu_task',
+              '^sched_show_task', '^show_regs', '^print_cpu_stall', r'^csd_lock')
 #: the OOM killer: the allocation and fault paths that invoke it
 OOM_SKIP = ('oom', 'out_of_memory', 'alloc', 'page', 'mem_cgroup', 'memcg', 'charge', 'reclaim', 'shrink',
             'compact', 'dump_header', 'folio', 'filemap_fault', 'handle_mm_fault', '__handle_mm_fault',
@@ -452,16 +457,18 @@ def hang_extractor(funcs):
     return None
 
 
-def stall_extractor(frames, skip=None):
+def stall_extractor(frames, skip=None, after_entry=True):
     """Stalls and lockups: the stack after the timer-interrupt entry (the first run of
-    STALL_ENTRIES frames, reliable or not; the whole stack without one) walked down to the first dispatch anchor (STALL_ANCHORS); the
-    frame just above it is named, an anchor of STALL_NAMED_ANCHORS names itself. Without an
-    anchor: the first blamable frame. ``frames``: Frame objects in order."""
+    STALL_ENTRIES frames, reliable or not; the whole stack without one) walked down to the first
+    dispatch anchor (STALL_ANCHORS); the frame just above it is named, an anchor of
+    STALL_NAMED_ANCHORS names itself. Without an anchor: the first blamable frame.
+    ``frames``: Frame objects in order. after_entry=False: the whole stack (a report printed
+    from an NMI, where the timer interrupt may be the stalled code itself)."""
     if skip is None:
         skip = skip_regex()
     start = 0
     entered = False
-    for i, f in enumerate(frames):
+    for i, f in enumerate(frames if after_entry else ()):
         entry = f is not None and bool(f.func) and _STALL_ENTRY_RE.search(f.func) is not None
         if entry:
             entered = True
@@ -496,8 +503,8 @@ EXTRACTORS = {'first': first_extractor, 'hang': hang_extractor}
 def guilty_frame(frames, skip=None, extractor=None):
     """Name of the guilty function in ``frames`` (Frame objects, in order), or None."""
     try:
-        if extractor == 'stall':
-            return stall_extractor(frames, skip)
+        if extractor in ('stall', 'stall_nmi'):
+            return stall_extractor(frames, skip, after_entry=extractor == 'stall')
         funcs = usable_funcs(frames, skip)
         if not funcs:
             return None

@@ -105,6 +105,9 @@ EXPECTED = {
         ('soft_lockup', 'BUG: soft lockup in baz_poll', 'swapper/0', 0, 1, False)],
     'rcu_stall_other_cpu_6x.log': [
         ('rcu_stall', 'INFO: rcu detected stall in qux_gc_work', 'kworker/1:2', 1834, 1, False)],
+    # a hard lockup (NMI) inside the timer interrupt: the whole stack, the hrtimer callback
+    'hard_lockup_hrtimer_6x.log': [
+        ('hard_lockup', 'BUG: hard lockup in plugh_hrtimer_fn', 'swapper/1', 0, 1, False)],
     # interleaved line by line with a hung task (caller ids); smp_call_function names itself
     'rcu_stall_smp_call_6x.log': [
         ('rcu_stall', 'INFO: rcu detected stall in smp_call_function_many_cond', 'corge-ctl', 5130, 1, False),
@@ -565,6 +568,7 @@ def test_report_format_fields_are_documented_with_explicit_defaults():
     (dict(name='x', keys=('X',)), 'start is required'),
     (dict(name='x', keys=('X',), start='X', parts=(('stak', None),)), "unknown part kind 'stak'"),
     (dict(name='x', keys=('X',), start='X', after='later'), "unknown after 'later'"),
+    (dict(name='x', keys=('X',), start='X', extractor='stal'), "unknown extractor 'stal'"),
     (dict(name='x', keys=('X',), start='X', hooks='oom'), 'hooks must be a Hooks object'),
 ])
 def test_report_format_rejects_what_the_engine_does_not_read(spec, message):

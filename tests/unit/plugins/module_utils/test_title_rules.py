@@ -242,3 +242,24 @@ def test_every_skip_list_compiles():
         assert not fmt.skip.search('zz_unknown_fn'), fmt.name
         for checker, skip in fmt.checkers:
             assert skip.search('dump_stack_lvl') and not skip.search('zz_unknown_fn'), checker.title
+
+
+def test_stall_printed_from_an_nmi_reads_the_whole_stack():
+    # the stalled code runs inside the timer interrupt (an hrtimer callback): a report printed
+    # from an NMI (hard lockup, another CPU's RCU stall report) must not skip it
+    frames = _frames('plugh_hrtimer_fn', '__hrtimer_run_queues', 'hrtimer_interrupt', 'sysvec_apic_timer_interrupt',
+                     'asm_sysvec_apic_timer_interrupt', 'default_idle', 'do_idle')
+    skip = tr.skip_regex(tr.STALL_SKIP)
+    assert tr.stall_extractor(frames, skip, after_entry=False) == 'plugh_hrtimer_fn'
+    assert tr.guilty_frame(frames, skip, 'stall_nmi') == 'plugh_hrtimer_fn'
+    assert tr.guilty_frame(frames, skip, 'stall') == 'default_idle'
+
+
+def test_stall_skip_keeps_callbacks_named_after_the_machinery():
+    # RCU callbacks and timer callbacks of drivers are the stalled code, not the detector
+    skip = tr.skip_regex(tr.STALL_SKIP)
+    for func in ('foo_free_rcu', 'plugh_hrtimer_fn', 'bar_watchdog_work', 'qux_rcu_cb'):
+        assert not skip.search(func), func
+    for func in ('rcu_do_batch', 'rcu_core', 'rcu_sched_clock_irq', '__hrtimer_run_queues', 'hrtimer_interrupt',
+                 'watchdog_timer_fn', 'nmi_cpu_backtrace', 'csd_lock_wait'):
+        assert skip.search(func), func
