@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from html.parser import HTMLParser
 import re
 import subprocess
 import sys
@@ -22,6 +23,31 @@ ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbo
 PYENV = os.path.expanduser(os.environ.get('PYENV_VERSIONS', '~/.pyenv/versions'))
 PY27 = os.environ.get('KDEBUG_PY27') or os.path.join(PYENV, '2.7.18', 'bin', 'python')
 PY36 = os.environ.get('KDEBUG_PY36') or os.path.join(PYENV, '3.6.15', 'bin', 'python')
+
+
+class _Tags(HTMLParser):
+    VOID = {'meta', 'br', 'hr', 'img', 'input', 'link'}
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+        self.errors = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append('</%s> closes %s' % (tag, self.stack[-1:] or 'nothing'))
+        else:
+            self.stack.pop()
+
+
+def assert_balanced_html(html):
+    parser = _Tags()
+    parser.feed(html)
+    assert parser.errors == [] and parser.stack == [], (parser.errors, parser.stack)
 
 
 def play(tmp_path, *extra):
@@ -66,6 +92,7 @@ def test_reference_host_report_names_exactly_the_differences(tmp_path):
     html = (out / 'report.html').read_text()
     assert '%s/app.conf' % conf in html and 'vm.swappiness' in html
     assert not re.search(r'<(script|link|img)\b|(src|href)="(https?:)?//', html), 'the HTML report must be self-contained'
+    assert_balanced_html(html)
 
     proc, out = play(tmp_path, '-e', 'environment_report_reference_host=lab1',
                      '-e', '{"environment_report_fail_on": ["sysctl"]}')
@@ -93,3 +120,4 @@ def test_baseline_drift(tmp_path):
     changed = re.findall(r'^\| changed \| `([^`]+)` \|', md, re.M)
     assert changed == ['files / %s/app.conf / sha256' % conf, 'files / %s/app.conf / size' % conf], md
     assert '| added |' not in md and '| removed |' not in md
+    assert_balanced_html((out / 'report.html').read_text())
