@@ -8,6 +8,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import io
+import re
 
 import pytest
 
@@ -676,3 +677,15 @@ def test_kmemleak_log_patterns_come_from_the_note_table(text, kind, note):
     hits = [k for k, regex in kf.kmemleak_log_patterns() if regex.search(text)]
     assert (hits[0] if hits else None) == kind
     assert kf.note_kind(text) == note
+
+
+def test_every_format_field_is_read_by_the_engine():
+    """A field the engine does not read would be documentation that lies."""
+    import inspect
+    from ansible_collections.kdebug.kernel.plugins.module_utils import report_format as rf
+    source = inspect.getsource(kf) + inspect.getsource(rf.ReportFormat)
+    for name, _default, _doc in rf.FIELDS:
+        assert re.search(r'(?:fmt|hit\[0\])\.%s\b' % name, source), name
+    # hooks are called through fmt.hooks.<name>
+    for hook in rf.Hooks.NAMES:
+        assert 'hooks.%s' % hook in source, hook
