@@ -121,3 +121,13 @@ def test_baseline_drift(tmp_path):
     assert changed == ['files / %s/app.conf / sha256' % conf, 'files / %s/app.conf / size' % conf], md
     assert '| added |' not in md and '| removed |' not in md
     assert_balanced_html((out / 'report.html').read_text())
+
+
+def test_reference_host_without_fingerprint(tmp_path):
+    setup(tmp_path)
+    with open(tmp_path / 'inventory.ini', 'a') as fobj:
+        fobj.write('broken ansible_connection=local ansible_become=false ansible_python_interpreter=/nonexistent/python\n')
+    proc, out = play(tmp_path, '-e', 'environment_report_reference_host=broken')
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert proc.stdout.count('the reference host broken has no fingerprint') == 2, proc.stdout[-3000:]
+    assert not (out / 'report.md').exists()
