@@ -81,6 +81,8 @@ TAINT_FLAGS = (
 # the host: kept apart (``volatile``/``identity``), never digested.
 VOLATILE_SYSCTLS = (
     'kernel.random.*', 'kernel.ns_last_pid', 'kernel.pty.nr', 'kernel.tainted',
+    # counters of hung task reports: kernel/hung_task.c decrements hung_task_warnings per report
+    'kernel.hung_task_warnings', 'kernel.hung_task_detect_count',
     'kernel.perf_event_max_sample_rate', 'fs.dentry-state', 'fs.inode-nr', 'fs.inode-state',
     'fs.file-nr', 'fs.aio-nr', 'fs.quota.*', 'fs.binfmt_misc.*', 'net.netfilter.nf_conntrack_count',
     'net.core.netdev_rss_key', 'net.ipv4.tcp_fastopen_key', 'net.*.conf.veth*', 'net.*.neigh.veth*',

@@ -79,7 +79,7 @@ class FakeHost(object):
                             ('kernel/hostname', 'lab1'), ('kernel/random/uuid', 'changes-on-every-read'),
                             ('kernel/random/boot_id', '9d244c89-891c-4505-9541-ac5aa9f0f845'),
                             ('fs/file-nr', '1024\t0\t9223372036854775807'),
-                            ('kernel/hung_task_timeout_secs', '120'),
+                            ('kernel/hung_task_timeout_secs', '120'), ('kernel/hung_task_warnings', '10'),
                             ('net/ipv4/tcp_rmem', '4096\t131072\t6291456'),
                             ('net/ipv4/conf/veth1a2b/forwarding', '1')):
             self.write('proc/sys/' + name, value + '\n')
@@ -221,7 +221,7 @@ def test_sections_on_a_fixture_host(host):
     assert mounts['/']['type'] == 'ext4' and 'discard' in mounts['/']['options']
     values = section(fp, 'sysctl')['values']
     assert values['vm.swappiness'] == '60' and values['net.ipv4.tcp_rmem'] == '4096 131072 6291456'
-    for left_out in ('kernel.random.uuid', 'fs.file-nr', 'kernel.hostname', 'kernel.tainted', 'vm.compact_memory',
+    for left_out in ('kernel.random.uuid', 'fs.file-nr', 'kernel.hung_task_warnings', 'kernel.hostname', 'kernel.tainted', 'vm.compact_memory',
                      'net.ipv4.conf.veth1a2b.forwarding'):
         assert left_out not in values
     assert 'kernel.random.uuid' in fp['sections']['sysctl']['volatile']['values']
@@ -246,6 +246,7 @@ def test_digests_are_stable_and_volatile_values_do_not_count(host):
     host.write('proc/sys/kernel/random/uuid', 'another-value\n')
     host.write('proc/sys/fs/file-nr', '2048\t0\t9223372036854775807\n')
     host.write('proc/uptime', '99999.00 1.00\n')
+    host.write('proc/sys/kernel/hung_task_warnings', '7\n')  # three hung task reports since
     host.write('proc/sys/kernel/hostname', 'lab2\n')
     host.write('etc/machine-id', 'fedcba9876543210fedcba9876543210\n')
     host.write('sys/class/net/eth0/address', '52:54:00:ab:cd:ef\n')
