@@ -185,7 +185,7 @@ REPORT_FORMATS = (
       loose=r'BUG: soft lockup',
       title='BUG: soft lockup in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
       extractor='stall', skip=STALL_SKIP, skip_irq=True, int_details=('cpu', 'seconds')),
-    F(name='hard_lockup', type='hard_lockup', keys=('LOCKUP',),
+    F(name='hard_lockup', type='hard_lockup', keys=('hard LOCKUP',),
       start=r'(?<!not syncing: )Watchdog detected hard LOCKUP on cpu (?P<cpu>\d+)',
       title='BUG: hard lockup in {FUNC}', alt_titles=_STALL_ALT, parts=((RIP, None), (STACK, None)),
       extractor='stall_nmi', skip=STALL_SKIP, skip_irq=True, absorb=('hard_lockup',), absorb_window=4,
@@ -314,7 +314,7 @@ REPORT_FORMATS = (
     F(name='stack_segment', type='bug', keys=(' [#',),
       start=r'stack segment: [0-9a-fA-F]{4}', title='stack segment fault in {FUNC}',
       parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
-    F(name='double_fault', type='bug', keys=(' [#', 'PANIC:'),
+    F(name='double_fault', type='bug', keys=(' [#', 'PANIC: double fault'),
       start=r'PANIC: double fault|^double fault: [0-9a-fA-F]{4}', title='PANIC: double fault in {FUNC}',
       parts=((RIP, None), (STACK, None)), end=_END_TRACE, after='tail', tail=40),
     F(name='oops', type='bug', keys=(' [#',),
@@ -430,8 +430,9 @@ for _f in FORMATS:
 for _n in _NOTES:
     _ALL_KEYS.extend(_n[2])
     _SCAN_KEYS.extend(_n[2])
-_ALL_KEYS.extend(('cut here', 'Showing all locks'))
-_SCAN_KEYS.extend(('cut here', 'Showing all locks'))
+# (long keys are cheaper to scan for: bytes.find skips by the needle's length)
+_ALL_KEYS.extend(('[ cut here ]', 'Showing all locks'))
+_SCAN_KEYS.extend(('[ cut here ]', 'Showing all locks'))
 #: prefilter: a line that matches none of these cannot start a report or be a note
 PREFILTER_KEYS = tuple(sorted(set(_ALL_KEYS)))
 PREFILTER_RE = _keys_regex(PREFILTER_KEYS)
