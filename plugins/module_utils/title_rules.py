@@ -387,8 +387,9 @@ class SkipMatcher(object):
 
     MAX_CACHE = 2048
 
-    def __init__(self, patterns):
+    def __init__(self, patterns, base=None):
         self.patterns = tuple(patterns)
+        self.base = base         # another SkipMatcher tried first (the shared list, compiled once)
         self.anchored = None
         self.floating = None
         self.compiled = False
@@ -406,7 +407,8 @@ class SkipMatcher(object):
         if hit is None:
             if not self.compiled:
                 self._compile()
-            hit = bool((self.anchored is not None and self.anchored.match(name)) or
+            hit = bool((self.base is not None and self.base.search(name)) or
+                       (self.anchored is not None and self.anchored.match(name)) or
                        (self.floating is not None and self.floating.search(name)))
             if len(self.cache) >= self.MAX_CACHE:
                 self.cache.clear()
@@ -422,7 +424,10 @@ def skip_regex(extra=(), common=True):
     key = (tuple(extra), common)
     r = _SKIP_CACHE.get(key)
     if r is None:
-        r = SkipMatcher((COMMON_SKIP if common else ()) + tuple(extra))
+        if common and extra:
+            r = SkipMatcher(extra, base=skip_regex())
+        else:
+            r = SkipMatcher((COMMON_SKIP if common else ()) + tuple(extra))
         _SKIP_CACHE[key] = r
     return r
 
