@@ -375,15 +375,20 @@ def summarize(records, ignore=None, max_findings=None):
 # ---------------------------------------------------------------------------------------
 # fast path for the plain /sys/kernel/debug/kmemleak format
 _SEP = b'unreferenced object'
-_FAST_HEADER_RE = re.compile(br'\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\(size\s+(\d+)\)'
-                             br'(?:\s*\((percpu|phys)\))?\s*:[ \t]*\r?$')
+# blanks are [ \t], not \s: a bytes \s matches \x0b and \x0c, which clean() removes for the
+# line parser
+_FAST_HEADER_RE = re.compile(br'[ \t]+(?:\((percpu|phys)\)[ \t]+)?(0x[0-9a-fA-F]+)[ \t]+\(size[ \t]+(\d+)\)'
+                             br'(?:[ \t]*\((percpu|phys)\))?[ \t]*:[ \t]*\r?$')
 _FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?$')
 _FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
 _FAST_HEX_BLOCK_RE = re.compile(br'  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*(?:[0-9a-fA-F]{2}(?: |(?=\r?\n)))'
                                 br'{1,32}[^\n]*\n)*\Z')
-# bytes the line parser's clean() would change (control characters, ESC, a BOM): a record
-# holding any goes through the line parser, so that both paths give the same record
-_FAST_UNCLEAN_RE = re.compile(b'[\x00-\x08\x0b-\x1f\x7f]|\xef\xbb\xbf')
+# The fast regexes match fixed printable text around the fields, so a control byte can only be
+# inside comm, the text column of a hex dump line or a frame line: the fast path cleans those as
+# the line parser does (kmsg.clean). An ESC is the exception: clean() removes the terminal
+# escape it starts, which may reach past the field, so a record holding one goes through the
+# line parser.
+_ESC = b'\x1b'
 _CACHE_MAX = 1024
 _MAX_CARRY = 1 << 22
 
@@ -394,6 +399,7 @@ class _FastParser(object):
     def __init__(self, summary):
         self.summary = summary
         self.cache = {}
+        self.comms = {}
 
     def _frames_of(self, block):
         hit = self.cache.get(block)
@@ -432,12 +438,21 @@ class _FastParser(object):
         self.cache[block] = hit
         return hit
 
+    def _comm(self, raw):
+        """comm as the line parser gives it (decoded, cleaned), each distinct one once."""
+        comm = self.comms.get(raw)
+        if comm is None:
+            if len(self.comms) >= _CACHE_MAX:
+                self.comms.clear()
+            comm = self.comms[raw] = clean(raw.decode('utf-8', 'replace'))
+        return comm
+
     def record(self, part, lineno):
         """``part``: bytes after "unreferenced object". False if not in the plain format."""
         nl1 = part.find(b'\n')
         if nl1 < 0:
             return False
-        if _FAST_UNCLEAN_RE.search(part):
+        if _ESC in part:
             return False
         if len(part) > MAX_LINE and max(len(p) for p in part.split(b'\n')) >= MAX_LINE:
             return False  # the line parser cuts such a line
@@ -466,20 +481,22 @@ class _FastParser(object):
         if hit is False:
             return False
         backtrace, function, corrupted, sig, ignored = hit
+        comm = self._comm(c.group(1))
 
         def make_record():
             kind = m.group(1) or m.group(4) or b''
             rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
-                       comm=c.group(1).decode('utf-8', 'replace'), pid=int(c.group(2)),
+                       comm=comm, pid=int(c.group(2)),
                        jiffies=int(c.group(3)), age=None,
-                       hex=[h.strip().decode('utf-8', 'replace') for h in hexes.split(b'\n')[1:-1]][:MAX_HEX],
+                       hex=[clean(h.decode('utf-8', 'replace')).strip()
+                            for h in hexes.split(b'\n')[1:-1]][:MAX_HEX],
                        crc=b.group(1).decode('ascii') if b.group(1) else None,
                        backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
             if c.group(4) is not None:
                 rec['age'] = int(c.group(4)) + int(c.group(5)) / (10.0 ** len(c.group(5)))
             return rec
 
-        self.summary.add_fast(sig, int(m.group(3)), c.group(1).decode('utf-8', 'replace'), corrupted, ignored,
+        self.summary.add_fast(sig, int(m.group(3)), comm, corrupted, ignored,
                               make_record)
         return True
 

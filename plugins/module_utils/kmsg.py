@@ -450,25 +450,34 @@ class LineSplitter(object):
             self._extend(body)
             return b''
         first = body.find(b'\n')
-        head = body[:first]
-        if self._cutting:
-            self.cut_bytes += len(head)
-            head = self._line
-        elif self._line:
-            head = self._line + head
-        if len(head) > max_line:
-            self.cut_lines += 1
-            self.cut_bytes += len(head) - max_line
-            head = head[:max_line]
-        middle = body[first + 1:last + 1]
-        if len(middle) > max_line // 2 and self._long_line_in(middle):
-            middle = self._cap_lines(middle)
-        self.lines += 1 + middle.count(b'\n')
+        prefix = None
+        start = 0
+        if self._line or self._cutting or first > max_line:
+            head = body[:first]
+            if self._cutting:
+                self.cut_bytes += len(head)
+                head = self._line
+            elif self._line:
+                head = self._line + head
+            if len(head) > max_line:
+                self.cut_lines += 1
+                self.cut_bytes += len(head) - max_line
+                head = head[:max_line]
+            prefix = head + b'\n'
+            start = first + 1
+            self.lines += 1
+        end = last + 1
+        if end - start > max_line // 2 and self._long_line_in(body, start, end):
+            middle = self._cap_lines(body[start:end])
+        elif start == 0 and end == len(body):
+            middle = body
+        else:
+            middle = body[start:end]
+        self.lines += body.count(b'\n', start, end)
         self._line, self._cutting = b'', False
-        tail = body[last + 1:]
-        if tail:
-            self._extend(tail)
-        return head + b'\n' + middle
+        if end < len(body):
+            self._extend(body[end:])
+        return prefix + middle if prefix is not None else middle
 
     def _extend(self, data):
         """Append data (no line end in it) to the unfinished line."""
@@ -483,11 +492,12 @@ class LineSplitter(object):
             self._cutting = True
         self._line = line
 
-    def _long_line_in(self, block):
-        """True when block may hold a line longer than max_line: every such line contains a
-        whole aligned window of max_line // 2 bytes without LF (a few finds, C speed)."""
+    def _long_line_in(self, block, start, end):
+        """True when block[start:end] may hold a line longer than max_line: every such line
+        contains a whole aligned window of max_line // 2 bytes without LF (a few finds, C
+        speed)."""
         step = max(1, self.max_line // 2)
-        for pos in range(0, len(block) - step + 1, step):
+        for pos in range(start, end - step + 1, step):
             if block.find(b'\n', pos, pos + step) < 0:
                 return True
         return False

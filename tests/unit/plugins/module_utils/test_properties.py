@@ -281,8 +281,8 @@ def mutated_kmemleak_report(draw):
         i = draw(st.integers(0, len(lines) - 1))
         line = lines[i]
         pos = draw(st.integers(0, len(line)))
-        junk = draw(st.sampled_from([b'\x00', b'\x07', b'\x1b[0m', b'\xff', b'\xc3', b'\r', b'\t', b'\xef\xbb\xbf',
-                                     b'\x7f']))
+        junk = draw(st.sampled_from([b'\x00', b'\x07', b'\x1b[0m', b'\x1b[', b'\x1b]', b'\xff', b'\xc3', b'\r', b'\t',
+                                     b'\x0b', b'\x0c', b'\x1c', b'\xef\xbb\xbf', b'\x7f', b'"', b', pid 1']))
         if draw(st.booleans()) and pos < len(line):
             lines[i] = line[:pos] + junk + line[pos + 1:]
         else:
