@@ -478,6 +478,7 @@ class Collector(object):
         self.package_managers = list(package_managers)
         self.timeout_bin = which('timeout')
         self.identity = {}
+        self.unbounded = set()
         self._managers = None
 
     # helpers ----------------------------------------------------------------------------
@@ -507,16 +508,25 @@ class Collector(object):
         except (IOError, OSError):
             return []
 
-    def command(self, argv, timeout=None):
-        """(rc, out, err, timed_out, seconds). rc None when the tool is missing."""
+    def command(self, argv, timeout=None, own_budget=False):
+        """(rc, out, err, timed_out, seconds). rc None when the tool is missing.
+
+        The command gets at most ``timeout`` (command_timeout by default) and, unless
+        ``own_budget`` (rpm -Va / dpkg --verify, bounded by verify_timeout alone), at most the
+        time left of the whole fingerprint's budget.
+        """
         tool = self.which(argv[0])
         if not tool:
             return None, '', '%s: command not found' % argv[0], False, 0.0
         limit = self.command_timeout if timeout is None else timeout
-        limit = max(1, int(min(limit, max(self.budget.left(), 1))))
+        if not own_budget:
+            limit = min(limit, max(self.budget.left(), 1))
+        limit = max(1, int(limit))
         full = [tool] + list(argv[1:])
         if self.timeout_bin:
             full = [self.timeout_bin, '-k', '5', str(limit)] + full
+        else:
+            self.unbounded.add(argv[0])
         start = self.clock()
         rc, out, err = self.run_command(full)
         seconds = self.clock() - start
@@ -553,8 +563,15 @@ class Collector(object):
                 t0 = self.clock()
                 getattr(self, 'collect_' + name)(section)
                 timings[name] = round(self.clock() - t0, 3)
+                if name == 'modified_files':
+                    # bounded by verify_timeout alone: the other sections keep their budget
+                    self.budget.deadline += self.clock() - t0
             result[name] = section.as_dict(include_volatile)
         self.collect_identity()
+        notes = []
+        if self.unbounded:
+            notes.append('timeout(1) (coreutils) not found: %s ran without a time limit'
+                         % ', '.join(sorted(self.unbounded)))
         digests = dict((name, sec['digest']) for name, sec in result.items())
         fingerprint = dict(
             format=FORMAT,
@@ -565,7 +582,7 @@ class Collector(object):
             identity=self.identity,
             collected=dict(seconds=round(self.clock() - start, 3), section_seconds=timings,
                            at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                           sections=list(sections)),
+                           sections=list(sections), notes=notes),
         )
         return fingerprint
 
@@ -814,7 +831,7 @@ class Collector(object):
             section.notes.append('no package manager found')
         for manager in managers:
             argv = DPKG_VERIFY if manager == 'dpkg' else RPM_VERIFY
-            rc, out, err, timed_out, seconds = self.command(argv, timeout=self.verify_timeout)
+            rc, out, err, timed_out, seconds = self.command(argv, timeout=self.verify_timeout, own_budget=True)
             section.volatile['%s_verify_seconds' % manager] = round(seconds, 1)
             if rc is None:
                 section.incomplete('%s not found' % argv[0])

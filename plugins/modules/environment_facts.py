@@ -61,6 +61,8 @@ options:
     description:
       - Seconds for the whole fingerprint. A section that would start after that is not
         collected and marked incomplete; a running command is given at most the time left.
+      - C(rpm -Va) and C(dpkg --verify) (V(modified_files)) are bounded by O(verify_timeout)
+        alone; their time does not count against this budget.
     type: float
     default: 120
   command_timeout:
@@ -230,7 +232,8 @@ ansible_facts:
           type: dict
         collected:
           description: When (UTC) and how long the collection took, in total and per section,
-            and the sections requested. Not digested.
+            the sections requested, the size of the fingerprint in bytes (canonical JSON) and
+            notes (commands that ran without a time limit). Not digested.
           type: dict
 '''
 

@@ -369,3 +369,31 @@ def test_expand_sections(names, expected):
 def test_expand_sections_refuses_unknown():
     with pytest.raises(ValueError, match="unknown section 'packagez'"):
         env.expand_sections(['packagez'])
+
+
+def test_verify_has_its_own_time_limit(host):
+    """rpm -Va / dpkg --verify get verify_timeout even when the fingerprint's budget is smaller,
+    and their time does not count against the other sections."""
+    host.commands['timeout'] = (0, '', '')
+    clock = [0.0]
+    run = host.run
+
+    def slow_verify(argv):
+        if argv[4] == '/usr/bin/dpkg':
+            clock[0] += 200  # dpkg --verify takes 200 s of a 300 s verify_timeout
+        return run(argv)
+
+    host.run = slow_verify
+    fp = host.fingerprint(sections=['modified_files', 'sysctl'], timeout=30, verify_timeout=300,
+                          clock=lambda: clock[0])
+    verify = [c for c in host.calls if '/usr/bin/dpkg' in c][0]
+    assert verify[:4] == ['/usr/bin/timeout', '-k', '5', '300']
+    assert fp['sections']['modified_files']['complete']
+    assert fp['sections']['sysctl']['complete'], fp['sections']['sysctl']['notes']
+    assert fp['collected']['notes'] == []
+
+
+def test_commands_without_timeout_are_noted(host):
+    fp = host.fingerprint(sections=['packages', 'services'])
+    assert fp['collected']['notes'] == [
+        'timeout(1) (coreutils) not found: dpkg-query, systemctl ran without a time limit']
