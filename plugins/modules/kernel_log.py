@@ -34,6 +34,11 @@ options:
         accepted (raw C(dmesg), C(dmesg -T), C(journalctl -k), C(/dev/kmsg) records,
         serial console captures with carriage returns and interleaved user-space output).
       - Files ending in C(.gz) are decompressed.
+      - Only regular files are read; a FIFO, a device or a socket is refused before it is
+        opened (reading one could block the task forever).
+      - A line ends at LF, CR LF, or a run of CRs (serial consoles write all three); lines
+        longer than 16384 bytes are cut, and a note (kind C(lines_cut)) says how much was
+        dropped.
       - "Use C(delegate_to: localhost) to read a capture kept on the controller."
       - Mutually exclusive with O(boot=previous).
     type: list

@@ -40,6 +40,9 @@ options:
       - The kmemleak file. With O(action=read) this may be a saved copy of a report
         anywhere (C(.gz) is decompressed); V(scan) and V(clear) need the live file on
         debugfs and refuse any other file.
+      - A saved report must be a regular file (a FIFO or a device is refused before it is
+        opened); one that cannot be read (no permission, an I/O error, a damaged C(.gz))
+        fails the task whatever O(require_enabled) says.
     type: path
     default: /sys/kernel/debug/kmemleak
   scans:
