@@ -845,6 +845,14 @@ class _Report(object):
         if self.fmt.after == 'now':
             self.done = True
 
+    def message_before(self, text):
+        """The line printed just before the start line (after "cut here"): WARN()'s message."""
+        if self.checker is None:
+            for checker, skip in self.fmt.checkers:
+                if checker.matches_message(text):
+                    self._use_checker(checker, skip)
+                    break
+
     def _use_checker(self, checker, skip):
         self.checker = checker
         self.title_tpl = checker.title
@@ -1090,6 +1098,10 @@ class FindingCollector(object):
         self.prev_kmsg = False
         self.last_lineno = None
         self._partial_next = False
+        # caller id -> [lines left, text]: the message line after a "cut here" line, which x86
+        # WARN() prints before the WARNING line (a checker may be known by it)
+        self.before = {}
+        self.await_message = False
 
     # -- input --------------------------------------------------------------------------
     def feed(self, line):
@@ -1150,6 +1162,10 @@ class FindingCollector(object):
             if _CUT_HERE_RE.search(text):
                 if report is not None and not foreign and (report.phase != 'parts' or report.reader.func_final):
                     self._close(key)
+                if len(self.before) >= MAX_ACTIVE:
+                    self.before.clear()
+                self.before[key] = [2, None]
+                self.await_message = True
                 return
             hit = match_start(text)
             if hit is not None and hit[0].type is None:
@@ -1188,6 +1204,14 @@ class FindingCollector(object):
             if report.done:
                 self._close(key)
             return
+        pending = self.before.get(key)
+        if pending is not None:
+            if pending[1] is None and text.strip():
+                pending[1] = text
+            pending[0] -= 1
+            if pending[0] <= 0 and pending[1] is None:
+                del self.before[key]
+            self.await_message = any(v[1] is None for v in self.before.values())
         if self.all_locks is not None and self.all_locks_key == key:
             if not self.all_locks.feed(text) and text.strip():
                 self._end_all_locks()
@@ -1202,6 +1226,11 @@ class FindingCollector(object):
     def _start(self, fmt, m, strict, line, key):
         report = _Report(fmt, m, strict, line)
         report.last_line = self.lines
+        pending = self.before.pop(key, None)
+        if pending is not None:
+            self.await_message = any(v[1] is None for v in self.before.values())
+            if pending[1]:
+                report.message_before(pending[1])
         if report.done:
             self._record(report.finish(), report)
             return
@@ -1332,7 +1361,7 @@ class FindingCollector(object):
         pos = 0
         scanner.reset(buf, end)
         while pos < end:
-            if not self.active and self.all_locks is None:
+            if not self.active and self.all_locks is None and not self.await_message:
                 hit = scanner.next_hit(pos)
                 if hit < 0:
                     self.lines += buf.count(b'\n', pos, end)

@@ -263,3 +263,27 @@ def test_stall_skip_keeps_callbacks_named_after_the_machinery():
     for func in ('rcu_do_batch', 'rcu_core', 'rcu_sched_clock_irq', '__hrtimer_run_queues', 'hrtimer_interrupt',
                  'watchdog_timer_fn', 'nmi_cpu_backtrace', 'csd_lock_wait'):
         assert skip.search(func), func
+
+
+def test_warning_checker_by_message_before_the_warning_line():
+    # x86 WARN(): __warn_printk prints the message, then the trap prints the WARNING line;
+    # kernel/sched/core.c:preempt_count_sub's DEBUG_LOCKS_WARN_ON is outside kernel/locking/
+    text = ('[ 5.000001] ------------[ cut here ]------------\n'
+            '[ 5.000002] DEBUG_LOCKS_WARN_ON(val > preempt_count())\n'
+            '[ 5.000003] WARNING: CPU: 1 PID: 77 at kernel/sched/core.c:5750 preempt_count_sub+0x5e/0xa0\n'
+            '[ 5.000004] CPU: 1 PID: 77 Comm: quux-test Tainted: G        W  OE      6.1.0-18-amd64 #1\n'
+            '[ 5.000005] RIP: 0010:preempt_count_sub+0x5e/0xa0\n'
+            '[ 5.000006] Call Trace:\n'
+            '[ 5.000007]  <TASK>\n'
+            '[ 5.000008]  _raw_spin_unlock+0x19/0x40\n'
+            '[ 5.000009]  quux_drop+0x2c/0x60 [quux]\n'
+            '[ 5.000010]  </TASK>\n'
+            '[ 5.000011] ---[ end trace 0000000000000000 ]---\n')
+    import io
+    by_file = collect(io.BytesIO(text.encode()))['findings']
+    by_lines = collect(text.splitlines())['findings']
+    assert [f['title'] for f in by_file] == [f['title'] for f in by_lines] == [
+        'WARNING: locking bug in preempt_count_sub']
+    # a message that names no checker leaves the plain WARNING title
+    later = text.replace('DEBUG_LOCKS_WARN_ON(val > preempt_count())', 'foo: link reset')
+    assert [f['title'] for f in collect(io.BytesIO(later.encode()))['findings']] == ['WARNING in preempt_count_sub']
