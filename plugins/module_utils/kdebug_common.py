@@ -22,7 +22,7 @@ import struct
 import time
 import zlib
 
-from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE_BYTES, LineSplitter
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineSplitter
 
 KMSG_PATH = '/dev/kmsg'
 BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id'
@@ -394,7 +394,8 @@ class KmsgReader(object):
     moved our position to the oldest record still there and the next read continues).
     A regular file returns arbitrary chunks and b'' at its end; both are handled.
     Yields complete lines (bytes, with the trailing newline), split by kmsg.LineSplitter (the
-    line splitter of every reader: CR ends, lines cut at MAX_LINE_BYTES and noted).
+    line splitter of every reader: CR ends, lines cut at kmsg.MAX_LINE_BYTES and counted in
+    cut_lines and cut_bytes).
     """
 
     def __init__(self, path, read_size=KMSG_READ_SIZE):
@@ -474,7 +475,6 @@ class KmsgReader(object):
                 self._take(out)
                 if tail:
                     self._ready.append(tail)  # an unfinished line, passed on as it is
-                self._note_cut()
                 if self._ready:
                     continue
                 return
@@ -486,11 +486,14 @@ class KmsgReader(object):
             parts.pop()
             self._ready.extend(part + b'\n' for part in parts)
 
-    def _note_cut(self):
-        cut = self._splitter.cut_lines
-        if cut and not any(n.startswith('lines cut:') for n in self.notes):
-            self.notes.append('lines cut: %s had line(s) longer than %d bytes, cut there (not '
-                              'the kernel log?)' % (self.path, MAX_LINE_BYTES))
+    @property
+    def cut_lines(self):
+        """Lines longer than MAX_LINE_BYTES, cut there (not the kernel log?)."""
+        return self._splitter.cut_lines
+
+    @property
+    def cut_bytes(self):
+        return self._splitter.cut_bytes
 
 
 def write_kmsg(path, message, level=5):

@@ -374,9 +374,10 @@ def is_dict_line(text):
 # parser splits on LF only and counts the same lines.
 
 #: Longest line, in bytes, a reader passes on; the rest of a longer line is dropped and
-#: counted (LineReader.cut_lines), so that memory stays bounded on a capture without line ends.
-#: Four bytes per character: a line of MAX_LINE characters always fits.
-MAX_LINE_BYTES = MAX_LINE * 4
+#: counted (LineSplitter.cut_lines), so that memory stays bounded on a capture without line
+#: ends and a caller can say what was dropped. The same number as MAX_LINE: a character is at
+#: least one byte, so parse_line never cuts a line a reader passed on once more, silently.
+MAX_LINE_BYTES = MAX_LINE
 
 _CR_RUN_RE = re.compile(b'\r+\n?')
 _TEXT_CR_RUN_RE = re.compile(u'\r+\n?')

@@ -37,7 +37,7 @@ options:
       - Only regular files are read; a FIFO, a device or a socket is refused before it is
         opened (reading one could block the task forever).
       - A line ends at LF, CR LF, or a run of CRs (serial consoles write all three); lines
-        longer than 16384 bytes are cut, and a note (kind C(lines_cut)) says how much was
+        longer than 4096 bytes are cut, and a note (kind C(lines_cut)) says how much was
         dropped.
       - "Use C(delegate_to: localhost) to read a capture kept on the controller."
       - Mutually exclusive with O(boot=previous).
@@ -251,7 +251,7 @@ ansible_facts:
               C(count). Kinds of reading notes: C(records_lost) and C(records_overwritten)
               (ring buffer overruns), C(rebooted), C(cursor_by_time) (a fallback source without
               sequence numbers), C(file_rewound) (a file shorter than its cursor offset),
-              C(lines_cut) (input dropped: the rest of lines longer than 16384 bytes)."
+              C(lines_cut) (input dropped: the rest of lines longer than 4096 bytes)."
           type: list
           elements: dict
           returned: success
@@ -505,6 +505,7 @@ def read_kmsg(reading, kmsg_path):
         reader.close()
     for text in reader.notes:
         reading.note('records_overwritten', text)
+    reading.cut_note(reader, kmsg_path)
     reading.lost_records_note(kmsg_path)
     return kmsg_path
 

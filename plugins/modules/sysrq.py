@@ -231,7 +231,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import
 )
 
 try:
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import iter_lines
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE_BYTES, iter_lines
     from ansible_collections.kdebug.kernel.plugins.module_utils.locks import (
         parse_blocked_tasks, parse_held_locks,
     )
@@ -570,6 +570,10 @@ def main():
             if entry['supported'] is False:
                 facts['unsupported'].append(dict(key=key, reason=entry['reason']))
         facts['notes'].extend(n for n in reader.notes if n not in facts['notes'])
+        if reader.cut_lines:
+            facts['notes'].append('%d line(s) of %s longer than %d bytes were cut there, %d bytes '
+                                  'dropped (is it the kernel log?)'
+                                  % (reader.cut_lines, paths['kmsg'], MAX_LINE_BYTES, reader.cut_bytes))
         boot_id = read_boot_id(paths['boot_id'])
         if not runner.position.empty:
             facts['cursor'] = runner.position.cursor(boot_id)

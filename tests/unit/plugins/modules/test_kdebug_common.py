@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.kdebug.kernel.plugins.module_utils import kdebug_common as kc
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import READ_ERRORS
-from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import MAX_LINE_BYTES, LineReader
 
 
 def test_kmsg_reader_regular_file_yields_complete_lines_and_tail(tmp_path):
@@ -358,9 +358,10 @@ def test_kmsg_reader_splits_like_every_other_reader(tmp_path):
     with kc.KmsgReader(str(path), read_size=7) as reader:
         lines = list(reader.lines())
     assert [line[:12] for line in lines] == [b'6,1,0,-;one\n', b'6,2,10,-;two', b'6,3,20,-;xxx', b'6,4,30,-;fou']
-    assert [len(line) for line in lines][2] == kc.MAX_LINE_BYTES + 1
+    assert [len(line) for line in lines][2] == MAX_LINE_BYTES + 1
     assert lines[-1] == b'6,4,30,-;four\n'
-    assert any('longer than 16384 bytes' in note for note in reader.notes)
+    assert (reader.cut_lines, reader.cut_bytes) == (1, 20009 - MAX_LINE_BYTES)
+    assert reader.notes == []
 
 
 def test_kernel_path_is_the_kernels_unless_a_test_points_it_elsewhere(monkeypatch):

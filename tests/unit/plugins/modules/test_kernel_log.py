@@ -485,8 +485,8 @@ def test_dropped_input_is_noted(tmp_path):
     facts = facts_of(run_module(kernel_log, dict(path=[str(capture)])))
     assert facts['counts'] == {'hung_task': 3}
     (note,) = [n for n in facts['notes'] if n['kind'] == 'lines_cut']
-    assert '1 line(s) longer than 16384 bytes were cut' in note['note']
-    assert '%d bytes dropped' % (100000 - 16384) in note['note']
+    assert '1 line(s) longer than 4096 bytes were cut' in note['note']
+    assert '%d bytes dropped' % (100000 - 4096) in note['note']
 
 
 def test_fifo_path_is_refused_before_opening(tmp_path):
@@ -546,3 +546,10 @@ def test_kmsg_escapes_are_decoded(live):
     (hung,) = [f for f in facts['findings'] if f['type'] == 'hung_task']
     assert hung['task'] == 'd\\d' and hung['pid'] == 3560
     assert hung['locks'], hung
+
+
+def test_live_log_lines_cut_are_noted(live):
+    live.append([b'6,1300,250000000,-;' + b'x' * 10000 + b'\n'])
+    facts = facts_of(live.run())
+    (note,) = [n for n in facts['notes'] if n['kind'] == 'lines_cut']
+    assert '1 line(s) longer than 4096 bytes were cut' in note['note'] and str(live.kmsg) in note['note']

@@ -659,7 +659,7 @@ def test_dropped_input_is_noted(host):
         fobj.write(b'\x01' * 100000 + b'\n' + data)
     facts = host.run(action='read', path=saved)['ansible_facts']['kmemleak']
     assert facts['records'] == 3
-    assert any('1 line(s) longer than 16384 bytes were cut' in n for n in facts['notes']), facts['notes']
+    assert any('1 line(s) longer than 4096 bytes were cut' in n for n in facts['notes']), facts['notes']
 
 
 class FailingRead(object):
