@@ -267,9 +267,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
-    READ_ERRORS, CursorTracker, InputPathError, KmsgReader, cap_text_lines, check_path_text,
-    describe_access_denied, describe_oserror, describe_read_error, format_file_cursor,
-    kernel_path, open_input_file, parse_cursor, read_boot_id,
+    KMSG_PATH, READ_ERRORS, CursorTracker, InputPathError, KmsgReader, cap_text_lines,
+    check_path_text, describe_access_denied, describe_oserror, describe_read_error,
+    format_file_cursor, kernel_path, open_input_file, parse_cursor, read_boot_id,
 )
 
 try:
@@ -478,6 +478,10 @@ def open_file(module, index, path):
     try:
         return open_input_file(path, 'path[%d]' % index)
     except InputPathError as exc:
+        if os.path.realpath(path) == KMSG_PATH:
+            module.fail_json(msg='path[%d] %s is the live kernel log (reading it as a file would '
+                                 'wait for new records forever): omit path to read the live log'
+                                 % (index, path))
         module.fail_json(msg=str(exc))
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:

@@ -553,3 +553,10 @@ def test_live_log_lines_cut_are_noted(live):
     facts = facts_of(live.run())
     (note,) = [n for n in facts['notes'] if n['kind'] == 'lines_cut']
     assert '1 line(s) longer than 4096 bytes were cut' in note['note'] and str(live.kmsg) in note['note']
+
+
+def test_dev_kmsg_as_path_is_refused_with_a_hint():
+    result = run_module(kernel_log, dict(path=['/dev/kmsg']))
+    assert result['failed'] and 'omit path to read the live log' in result['msg'], result
+    result = run_module(kernel_log, dict(path=['/dev/null']))
+    assert result['failed'] and result['msg'].startswith('path[0] /dev/null is a character device'), result
