@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) kdebug.kernel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a lab VM's qemu under a supervisor that gives every boot fresh firmware.
@@ -275,7 +274,7 @@ def status(paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('action', choices=['start', 'stop', 'status'])
     parser.add_argument('dir', help='the VM directory (holds qemu.json)')
     args = parser.parse_args(argv)
