@@ -170,9 +170,11 @@ integration: venv-2.16 ## Run every module under Python 2.7 and 3.6 targets with
 	@PATH=$(VENV_2.16)/bin:$$PATH KDEBUG_PY27=$(PY27) KDEBUG_PY36=$(PY36) \
 		$(VENV_2.16)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
 
-bench: venv ## Parser benchmarks (prints figures: time vs grep -c, peak RSS)
+bench: venv ## Benchmarks (prints figures): parsers (time vs grep -c, peak RSS), environment fingerprint
 	@echo "==> python tests/bench/run.py"
 	@$(VENV)/bin/python tests/bench/run.py
+	@echo "==> python tests/bench/environment.py"
+	@$(VENV)/bin/python tests/bench/environment.py
 
 # One matrix leg: ansible-lint, ansible-test sanity and unit tests against one ansible-core.
 .PHONY: matrix matrix-%
