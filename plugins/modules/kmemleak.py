@@ -266,20 +266,16 @@ try:
         MAX_LINE_BYTES, LineReader, iter_lines,
     )
     from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import summarize
+    # the parser's state notes about kmemleak, and what kmemleak prints about itself
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import (
+        FindingCollector, kmemleak_log_patterns,
+    )
     HAS_PARSER = True
     PARSER_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - only when the collection is incomplete
     HAS_PARSER = False
     PARSER_IMPORT_ERROR = str(exc)
-
-try:
-    # only used for the parser's state notes about kmemleak; the module's own log patterns
-    # below work without it
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import (
-        FindingCollector,
-    )
-except ImportError:  # pragma: no cover - only when the collection is incomplete
-    FindingCollector = None
+    FindingCollector = kmemleak_log_patterns = None
 
 # Kernel paths other than the options; unit tests point them at a temporary directory.
 PATHS = dict(
@@ -292,19 +288,11 @@ PATHS = dict(
     lockdown='/sys/kernel/security/lockdown',
 )
 
-# What kmemleak prints about itself (mm/kmemleak.c, linux 3.10 to 6.x), as data:
-# (kind, regex). 'failure' lines come before kmemleak_disable() in kmemleak_stop() and
-# create_object(); 'early_log' is the 3.10-4.x early log overflow.
-LOG_PATTERNS = [
-    ('initialized', re.compile(r'Kernel memory leak detector initiali[sz]ed')),
-    ('disabled', re.compile(r'Kernel memory leak detector disabled')),
-    ('failure', re.compile(r'Cannot allocate a kmemleak_object structure')),
-    ('failure', re.compile(r'Memory pool empty, consider increasing')),
-    ('failure', re.compile(r'Early log buffer exceeded')),
-    ('failure', re.compile(r'Cannot insert 0x[0-9a-fA-F]+ into the object search tree')),
-    ('failure', re.compile(r'kmemleak: .*(?:Cannot|Couldn\'t|Failed to) (?:allocate|insert)')),
-    ('kept', re.compile(r'Kmemleak disabled without freeing internal data')),
-]
+# What kmemleak prints about itself (mm/kmemleak.c, linux 3.10 to 6.x): (kind, regex) with
+# kind 'initialized', 'disabled', 'failure' (the lines before kmemleak_disable() in
+# kmemleak_stop() and create_object(), and the 3.10-4.x early log overflow) or 'kept'. One
+# table with the parser's notes: kernel_findings.NOTE_FORMATS, its kmemleak column.
+LOG_PATTERNS = kmemleak_log_patterns() if HAS_PARSER else []
 
 
 class KmemleakState(object):
@@ -401,13 +389,10 @@ def read_log_evidence(kmsg_path):
     except (IOError, OSError) as exc:
         evidence.error = '%s: %s' % (kmsg_path, describe_oserror(exc))
         return evidence
-    collector = None
-    if FindingCollector is not None:
-        collector = FindingCollector(types=['memory_leak'], source=kmsg_path)
+    collector = FindingCollector(types=['memory_leak'], source=kmsg_path)
     try:
         for line in iter_lines(reader.lines()):
-            if collector is not None:
-                collector.feed(line)
+            collector.feed(line)
             text = line_text(line)
             if 'kmemleak' not in text.lower() and 'memory leak detector' not in text:
                 continue
@@ -420,7 +405,7 @@ def read_log_evidence(kmsg_path):
         evidence.error = '%s: read failed: %s' % (kmsg_path, describe_oserror(exc))
     finally:
         reader.close()
-    for note in (collector.result().get('notes') if collector is not None else None) or []:
+    for note in collector.result().get('notes') or []:
         # the parser's state notes: dict(note, kind, line, ts, wallclock, count)
         if isinstance(note, dict) and str(note.get('kind', '')).startswith('kmemleak'):
             evidence.notes.append('kernel log%s: %s%s' % (
