@@ -14,6 +14,8 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.environment_compare 
 
 from collections.abc import Mapping
 
+from jinja2 import Undefined
+
 
 def _plain(value):
     """Ansible's lazy/tagged containers (2.19+) as plain dicts, lists and strings."""
@@ -28,6 +30,11 @@ def _plain(value):
 
 def environment_diff(a, b, ignore=None, sections=None, compare_identity=False):
     """What differs from fingerprint a (the reference) to fingerprint b."""
+    # an undefined input stays undefined: Jinja then reports the variable by name (and
+    # ansible-lint, which templates with undefined variables, does not see a filter error)
+    for value in (a, b):
+        if isinstance(value, Undefined):
+            return value
     if isinstance(ignore, str):
         ignore = [ignore]
     if ignore is not None and not isinstance(ignore, (list, tuple)):
@@ -43,6 +50,8 @@ def environment_diff(a, b, ignore=None, sections=None, compare_identity=False):
 
 def environment_digests(fingerprint):
     """The short form of a fingerprint (digests only), for a run's results."""
+    if isinstance(fingerprint, Undefined):
+        return fingerprint
     try:
         return short_form(_plain(fingerprint))
     except ValueError as exc:

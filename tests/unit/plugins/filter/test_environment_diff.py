@@ -15,7 +15,7 @@ import sys
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.kernel.plugins.filter.environment_diff import FilterModule, environment_diff
+from ansible_collections.kdebug.kernel.plugins.filter.environment_diff import FilterModule, environment_diff, environment_digests
 from ansible_collections.kdebug.kernel.plugins.module_utils.environment import digest_of, overall_digest
 
 
@@ -90,3 +90,13 @@ def test_digests_short_form():
     assert environment_diff(short_a, environment_digests(json.loads(json.dumps(A))))['same']
     with pytest.raises(AnsibleFilterError, match='environment_digests: .*not an environment fingerprint'):
         environment_digests({'digest': 'x'})
+
+
+def test_an_undefined_input_stays_undefined():
+    # Jinja then names the undefined variable; a filter error would hide it (and ansible-lint
+    # 2.16's jinja rule, which templates with undefined variables, reported one)
+    from jinja2 import Undefined
+    missing = Undefined(name='first')
+    assert environment_diff(missing, {}) is missing
+    assert environment_diff({}, missing) is missing
+    assert environment_digests(missing) is missing
