@@ -157,7 +157,7 @@ class ActionModule(ActionBase):
             if verdict:
                 result.update({'stage_wait': {
                     'verdict': verdict, 'waited': round(watch.elapsed(), 1), 'unreachable_polls': unreachable_polls,
-                    'silent_for': round(time.monotonic() - watch.silent_since, 1) if watch.silent_since else 0,
+                    'silent_for': round(watch.clock() - max(watch.last_answer, watch.last_console), 1),
                     'console_size': watch.console_size}, 'changed': False})
                 return result
             display.display('stage_wait %s: %ds of at most %ds' % (label, watch.elapsed(), timeout))

@@ -105,6 +105,9 @@ stage_wait:
     unreachable_polls:
       description: Polls the host did not answer.
       type: int
+    silent_for:
+      description: Seconds since the last answer or console output when the wait ended.
+      type: float
 job:
   description: The finished job's result (what the stage module returned).
   returned: when the verdict is C(finished)
