@@ -15,6 +15,8 @@ import fnmatch
 import json
 import re
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.bootloader import rpmvercmp
+
 # str and, on Python 2, unicode
 string_types = (str, type(u''))
 
@@ -26,8 +28,14 @@ FACT_KEY = 'environment_fingerprint'
 
 # --- rpm --------------------------------------------------------------------------------
 
-def _isalnum(c):
-    return c.isalnum() and ord(c) < 128
+# rpmvercmp(a, b): -1, 0 or 1, rpm's lib/rpmvercmp.c rules: segments are runs of ASCII digits
+# or letters, anything else separates them; '~' sorts before everything (even the end of the
+# string: 1.0~rc1 < 1.0); '^' sorts after the end of the string but before any other segment
+# (1.0 < 1.0^git1 < 1.0.1); a numeric segment is newer than an alphabetic one; numbers compare
+# by value (leading zeros dropped), letters by strcmp; when all segments are equal, the
+# version with characters left wins. One implementation serves the boot loader code (newest
+# kernel) and the environment diff.
+rpm_vercmp = rpmvercmp
 
 
 def _isdigit(c):
@@ -36,80 +44,6 @@ def _isdigit(c):
 
 def _isalpha(c):
     return c.isalpha() and ord(c) < 128
-
-
-def rpm_vercmp(a, b):
-    """rpmvercmp(a, b): -1, 0 or 1. A transcription of rpm's lib/rpmvercmp.c rules:
-
-    segments are runs of ASCII digits or letters, anything else separates them; '~' sorts
-    before everything (even the end of the string: 1.0~rc1 < 1.0); '^' sorts after the end
-    of the string but before any other segment (1.0 < 1.0^git1 < 1.0.1); a numeric segment is
-    newer than an alphabetic one; numbers compare by value (leading zeros dropped), letters by
-    strcmp; when all segments are equal, the version with characters left wins.
-    """
-    if a == b:
-        return 0
-    i = j = 0
-    la, lb = len(a), len(b)
-    while i < la or j < lb:
-        while i < la and not _isalnum(a[i]) and a[i] not in '~^':
-            i += 1
-        while j < lb and not _isalnum(b[j]) and b[j] not in '~^':
-            j += 1
-        ca = a[i] if i < la else ''
-        cb = b[j] if j < lb else ''
-        if ca == '~' or cb == '~':
-            if ca != '~':
-                return 1
-            if cb != '~':
-                return -1
-            i += 1
-            j += 1
-            continue
-        if ca == '^' or cb == '^':
-            if not ca:
-                return -1
-            if not cb:
-                return 1
-            if ca != '^':
-                return 1
-            if cb != '^':
-                return -1
-            i += 1
-            j += 1
-            continue
-        if not (ca and cb):
-            break
-        si, sj = i, j
-        if _isdigit(ca):
-            while i < la and _isdigit(a[i]):
-                i += 1
-            while j < lb and _isdigit(b[j]):
-                j += 1
-            isnum = True
-        else:
-            while i < la and _isalpha(a[i]):
-                i += 1
-            while j < lb and _isalpha(b[j]):
-                j += 1
-            isnum = False
-        seg_a, seg_b = a[si:i], b[sj:j]
-        if not seg_a:
-            return -1  # cannot happen: a had a segment start
-        if not seg_b:
-            return 1 if isnum else -1
-        if isnum:
-            seg_a = seg_a.lstrip('0')
-            seg_b = seg_b.lstrip('0')
-            if len(seg_a) != len(seg_b):
-                return 1 if len(seg_a) > len(seg_b) else -1
-        if seg_a != seg_b:
-            return 1 if seg_a > seg_b else -1
-    rest_a = i < la
-    rest_b = j < lb
-    if not rest_a and not rest_b:
-        return 0
-    return 1 if rest_a else -1
 
 
 def split_evr(evr):
