@@ -32,6 +32,7 @@ import time
 from functools import cmp_to_key
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.environment_compare import rpm_vercmp
+from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import parse_meminfo
 
 FORMAT = 'kdebug.environment/1'
 
@@ -246,16 +247,6 @@ def parse_key_value_blocks(content, sep=':'):
     if current:
         blocks.append(current)
     return blocks
-
-
-def parse_meminfo(content):
-    """/proc/meminfo: {field: kB}."""
-    result = {}
-    for line in content.splitlines():
-        match = re.match(r'^(\S+):\s+(\d+)', line)
-        if match:
-            result[match.group(1)] = int(match.group(2))
-    return result
 
 
 def parse_os_release(content):

@@ -287,6 +287,16 @@ def read_small_file(path, default=None, limit=65536):
     return data.decode('utf-8', 'replace').strip()
 
 
+def parse_meminfo(content):
+    """/proc/meminfo: {field: kB}."""
+    result = {}
+    for line in (content or '').splitlines():
+        match = re.match(r'^(\S+):\s+(\d+)', line)
+        if match:
+            result[match.group(1)] = int(match.group(2))
+    return result
+
+
 def read_boot_id(path=BOOT_ID_PATH):
     """The kernel's boot id (a UUID that changes on every boot), or None."""
     value = read_small_file(path)

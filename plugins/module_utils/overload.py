@@ -26,7 +26,8 @@ import shutil
 import sys
 import time
 
-from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import is_mountpoint, read_mounts
+from ansible_collections.kdebug.kernel.plugins.module_utils.kdebug_common import (
+    is_mountpoint, parse_meminfo, read_mounts, read_small_file)
 
 STATUS_PASSED = 'passed'
 STATUS_TIMEOUT = 'timeout'
@@ -93,26 +94,6 @@ def run(argv, check=True, timeout=60):
 
 # --- samples ----------------------------------------------------------------------------
 
-def _read(path):
-    try:
-        with open(path) as fobj:
-            return fobj.read()
-    except (IOError, OSError):
-        return None
-
-
-def read_meminfo(text):
-    """{'MemAvailable': kB, ...} from /proc/meminfo."""
-    result = {}
-    for line in (text or '').splitlines():
-        key, sep, rest = line.partition(':')
-        if sep:
-            fields = rest.split()
-            if fields and fields[0].isdigit():
-                result[key.strip()] = int(fields[0])
-    return result
-
-
 def read_pressure(text):
     """{'some': {'avg10': 1.2, ..., 'total': us}, 'full': {...}} from /proc/pressure/*."""
     result = {}
@@ -139,9 +120,9 @@ class Sampler(object):
         self.samples = []
 
     def take(self, note=None):
-        mem = read_meminfo(_read(os.path.join(self.proc, 'meminfo')))
-        uptime = (_read(os.path.join(self.proc, 'uptime')) or '0').split()[0]
-        load = (_read(os.path.join(self.proc, 'loadavg')) or '0 0 0').split()
+        mem = parse_meminfo(read_small_file(os.path.join(self.proc, 'meminfo')))
+        uptime = (read_small_file(os.path.join(self.proc, 'uptime')) or '0').split()[0]
+        load = (read_small_file(os.path.join(self.proc, 'loadavg')) or '0 0 0').split()
         sample = {
             'time': round(time.time(), 3),
             'uptime': float(uptime),
@@ -150,7 +131,7 @@ class Sampler(object):
             'load1': float(load[0]),
         }
         for resource in ('memory', 'io', 'cpu'):
-            psi = read_pressure(_read(os.path.join(self.proc, 'pressure', resource)))
+            psi = read_pressure(read_small_file(os.path.join(self.proc, 'pressure', resource)))
             for kind in ('some', 'full'):
                 if kind in psi:
                     sample['psi_%s_%s_avg10' % (resource, kind)] = psi[kind].get('avg10')
@@ -177,7 +158,7 @@ def protect_harness(pid=None, depth=3, proc='/proc'):
     for dummy in range(depth):
         if pid <= 1:
             break
-        cmdline = (_read(os.path.join(proc, str(pid), 'cmdline')) or '').replace('\0', ' ')
+        cmdline = (read_small_file(os.path.join(proc, str(pid), 'cmdline')) or '').replace('\0', ' ')
         if pid != os.getpid() and 'python' not in cmdline and 'ansible' not in cmdline:
             break
         try:
@@ -186,7 +167,7 @@ def protect_harness(pid=None, depth=3, proc='/proc'):
             changed.append(pid)
         except (IOError, OSError):
             pass
-        stat = _read(os.path.join(proc, str(pid), 'stat')) or ''
+        stat = read_small_file(os.path.join(proc, str(pid), 'stat')) or ''
         try:
             pid = int(stat.rsplit(')', 1)[1].split()[1])
         except (IndexError, ValueError):
@@ -364,7 +345,7 @@ class StressNg(Stage):
         rc = self.result.get('exit_status')
         if rc is not None:
             self.result['stress_ng_exit'] = {'code': rc, 'meaning': STRESS_NG_EXIT.get(rc, 'unknown')}
-        text = _read(self.yaml)
+        text = read_small_file(self.yaml)
         if text:
             self.result['stress_ng_metrics'] = parse_stress_ng_yaml(text)
 
@@ -423,7 +404,7 @@ class MemoryPressure(StressNg):
         if self.tool:
             return ['stress-ng', '--vm', str(workers), '--vm-bytes', str(self.params['vm_bytes']),
                     '--oomable', '--vm-keep', '--timeout', '%ds' % duration, '--metrics-brief', '--yaml', self.yaml]
-        total = read_meminfo(_read('/proc/meminfo')).get('MemTotal', 0) * 1024
+        total = parse_meminfo(read_small_file('/proc/meminfo')).get('MemTotal', 0) * 1024
         spec = str(self.params['vm_bytes']).strip()
         size = int(total * float(spec[:-1]) / 100) if spec.endswith('%') else parse_size(spec, 'vm_bytes')
         per = max(size // workers, 1 << 20)
@@ -496,7 +477,7 @@ class FsfreezeStall(Stage):
             self.own_mount = mountpoint
             self.image = image
         self.mountpoint = mountpoint
-        self.old_timeout = (_read(self.SYSCTL) or '').strip()
+        self.old_timeout = (read_small_file(self.SYSCTL) or '').strip()
         self.hold = int(self.params['hold'] or int(self.params['hung_task_timeout']) + 20)
         self.result.update({'mountpoint': mountpoint, 'hold': self.hold,
                             'hung_task_timeout': int(self.params['hung_task_timeout'])})
@@ -720,7 +701,7 @@ class FaultInjection(Stage):
                                  'CONFIG_%s (and debugfs mounted)' % (base, attr.upper()))
         for attr in self.params['attrs']:
             base = os.path.join(self.params['debugfs'], attr)
-            self.saved[attr] = dict((name, (_read(os.path.join(base, name)) or '').strip()) for name in self.SETTINGS)
+            self.saved[attr] = dict((name, (read_small_file(os.path.join(base, name)) or '').strip()) for name in self.SETTINGS)
             values = {'probability': self.params['probability'], 'interval': self.params['interval'],
                       'times': self.params['times'], 'space': self.params['space'],
                       'verbose': self.params['verbose'], 'task-filter': 'Y'}

@@ -43,7 +43,7 @@ metrics:
 
 
 def test_parsers():
-    mem = overload.read_meminfo(MEMINFO)
+    mem = overload.parse_meminfo(MEMINFO)
     assert mem['MemAvailable'] == 523456 and mem['HugePages_Total'] == 0
     psi = overload.read_pressure(PRESSURE)
     assert psi['some']['avg10'] == 12.5 and psi['full']['total'] == 1234567
