@@ -25,6 +25,11 @@ PYTHON_2.16 := $(PYTHON311)
 PYTHON_2.19 := $(PYTHON311)
 PYTHON_2.21 := $(PYTHON312)
 MATRIX := 2.16 2.19 2.21
+# The `ansible` package (awx.awx, community.general, ... for ansible-lint) that goes with each
+# leg's ansible-core (it pins ansible-core ~=X.Y.Z).
+ANSIBLE_PACKAGE_2.16 := 9.13.0
+ANSIBLE_PACKAGE_2.19 := 12.3.0
+ANSIBLE_PACKAGE_2.21 := 14.5.0
 
 # The default venv (.venv) is the 2.19 leg; the other legs get .venv-<core>.
 VENV := $(ROOT)/.venv
@@ -34,7 +39,7 @@ VENV_2.21 := $(ROOT)/.venv-2.21
 
 REQS := $(ROOT)/requirements-dev.txt
 # Venvs are (re)installed when this key changes: the requirements' content and the leg pins.
-REQS_HASH := $(shell (cat $(REQS); echo $(foreach v,$(MATRIX),$(ANSIBLE_CORE_$(v)))) | sha256sum | cut -c1-16)
+REQS_HASH := $(shell (cat $(REQS); echo $(foreach v,$(MATRIX),$(ANSIBLE_CORE_$(v)) $(ANSIBLE_PACKAGE_$(v)))) | sha256sum | cut -c1-16)
 STAMP_NAME := .kdebug-requirements-$(REQS_HASH)
 
 BUILD := $(ROOT)/build
@@ -84,7 +89,7 @@ $(VENV)/$(STAMP_NAME):
 $(ROOT)/.venv-%/$(STAMP_NAME):
 	@echo "==> venv: $(ROOT)/.venv-$* (ansible-core $(ANSIBLE_CORE_$*)) with $(PYTHON_$*)"
 	@mkdir -p $(BUILD); req=$(BUILD)/requirements-core-$*.txt; \
-	grep -E '#[[:space:]]*matrix' $(REQS) | sed -E 's/[[:space:]]*#.*$$//; s/^ansible-core==.*/ansible-core==$(ANSIBLE_CORE_$*)/' > $$req; \
+	grep -E '#[[:space:]]*matrix' $(REQS) | sed -E 's/[[:space:]]*#.*$$//; s/^ansible-core==.*/ansible-core==$(ANSIBLE_CORE_$*)/; s/^ansible==.*/ansible==$(ANSIBLE_PACKAGE_$*)/' > $$req; \
 	start=$$(date +%s); \
 	$(PYTHON_$*) -m venv $(ROOT)/.venv-$*; \
 	$(ROOT)/.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $$req; \
