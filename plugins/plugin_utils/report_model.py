@@ -68,8 +68,9 @@ def _read_json(path):
         return None, '%s: %s' % (os.path.basename(path), exc)
 
 
-def host_dirs(run_dir):
-    """The host directories of a run directory, sorted by name; ReportError when it is not one."""
+def host_dirs(run_dir, exclude=None):
+    """The host directories of a run directory, sorted by name (but exclude, where the reports
+    go); ReportError when it is not one."""
     if not run_dir:
         raise ReportError('no run directory given (report_run_dir: <overload_report_dir>/<run id>)')
     if not os.path.isdir(run_dir):
@@ -80,6 +81,8 @@ def host_dirs(run_dir):
     hosts = []
     for name in sorted(os.listdir(run_dir)):
         path = os.path.join(run_dir, name)
+        if exclude and os.path.abspath(path) == os.path.abspath(exclude):
+            continue
         if os.path.isdir(path) and any(_STAGE_FILE_RE.match(f) or f == 'summary.json' for f in os.listdir(path)):
             hosts.append(path)
     if not hosts:
@@ -372,10 +375,11 @@ def compare(report, earlier):
     return {'new': new, 'gone': gone, 'still': still}
 
 
-def build_report(run_dir, compare_to=None):
-    """The report document of a run directory (and its comparison with an earlier run)."""
+def build_report(run_dir, compare_to=None, exclude=None):
+    """The report document of a run directory (and its comparison with an earlier run);
+    exclude: a directory of run_dir that is not a host (where the reports go)."""
     run_dir = os.path.abspath(run_dir) if run_dir else run_dir
-    dirs = host_dirs(run_dir)
+    dirs = host_dirs(run_dir, exclude)
     hosts = [load_host(path) for path in dirs]
     run_ids = sorted({rid for rid in (_run_id_of(path) for path in dirs) if rid})
     run_id = run_ids[0] if len(run_ids) == 1 else os.path.basename(run_dir.rstrip(os.sep))
@@ -399,7 +403,7 @@ def build_report(run_dir, compare_to=None):
     if len(run_ids) > 1:
         report['notes'] = ['host directories carry different run ids: %s' % ', '.join(run_ids)]
     if compare_to:
-        earlier = build_report(compare_to)
+        earlier = build_report(compare_to, exclude=os.path.join(os.path.abspath(compare_to), 'report'))
         report['compared_to'] = {'run_id': earlier['run_id'], 'run_dir': earlier['run_dir']}
         report['comparison'] = compare(report, earlier)
     return report
@@ -428,9 +432,8 @@ def text_lines(report):
         for s in host['stages']:
             counts = ' '.join('%s=%s' % kv for kv in sorted(s['counts'].items()))
             why = '' if s['status'] == 'passed' or s['worst_finding'] else '; '.join(s['reasons'])
-            line = '%-24s %-22s %-12s %s %s' % (host['name'], s['name'], s['status'], counts,
-                                                (s['worst_finding'] or {}).get('title', '') or why)
-            lines.append(line.rstrip())
+            tail = ' '.join(part for part in (counts, (s['worst_finding'] or {}).get('title', '') or why) if part)
+            lines.append(('%-24s %-22s %-12s %s' % (host['name'], s['name'], s['status'], tail)).rstrip())
     if report.get('comparison'):
         c = report['comparison']
         lines.append('compared with run %s: %d new, %d gone, %d still present (by host and title)'
