@@ -141,6 +141,8 @@ EXAMPLES = r'''
   become: true
 '''
 
+# The findings block is written out here (kmemleak and sysrq describe their own results):
+# a RETURN doc fragment needs ansible-core >= 2.20, and the collection supports 2.16.
 RETURN = r'''
 ansible_facts:
   description: Facts set by the module.
@@ -196,6 +198,15 @@ ansible_facts:
               description: Searchable title (syzbot convention).
               type: str
               sample: "INFO: task hung in xfs_file_buffered_aio_write"
+            alt_titles:
+              description:
+                - The other titles syzbot accepts for the same report, so that either can be
+                  searched on public trackers (C(hang in F) for a hung task, C(stall in F) for
+                  soft and hard lockups and RCU stalls).
+                - Empty when the report has no other title or no guilty function.
+              type: list
+              elements: str
+              sample: ["hang in xfs_file_buffered_aio_write"]
             function:
               description: The guilty frame (locking, scheduling, allocator and reporting
                 frames are skipped).
@@ -237,6 +248,22 @@ ansible_facts:
             excerpt:
               description: The report's log text, capped by O(excerpt_lines).
               type: raw
+            excerpt_truncated:
+              description: Present (and true) when O(excerpt_lines) cut the excerpt.
+              type: bool
+              returned: when the excerpt was cut
+            details:
+              description:
+                - Figures of the report itself, by report kind (empty for most), for example
+                  C(seconds) (hung task, soft lockup), C(cpu), C(detector) (the CPU that
+                  detected a stall), C(source) (C(file:line) of a WARNING or kernel BUG),
+                  C(kind) and C(access) (KASAN), C(leaks) (kmemleak's count of new leaks);
+                  for OOM kills C(victim), C(invoker), C(order), C(gfp_mask),
+                  C(oom_score_adj), C(constraint), C(memcg), C(score) and the victim's sizes
+                  in kB (C(total_vm_kb), C(rss_kb), C(anon_rss_kb), C(file_rss_kb),
+                  C(shmem_rss_kb), C(pgtables_kb)).
+              type: dict
+              sample: {"seconds": 122}
         counts:
           description: Number of findings per type (types without findings are absent or 0).
           type: dict

@@ -560,3 +560,30 @@ def test_dev_kmsg_as_path_is_refused_with_a_hint():
     assert result['failed'] and 'omit path to read the live log' in result['msg'], result
     result = run_module(kernel_log, dict(path=['/dev/null']))
     assert result['failed'] and result['msg'].startswith('path[0] /dev/null is a character device'), result
+
+
+# --- documentation --------------------------------------------------------------------
+
+def _documented(block):
+    return set((block.get('contains') or {}).keys())
+
+
+def test_every_returned_key_is_documented(tmp_path):
+    """RETURN names every key kernel_log returns, down to the findings' keys (alt_titles,
+    details, excerpt_truncated included): a key added to the parser fails here until it is
+    documented."""
+    import yaml
+    doc = yaml.safe_load(kernel_log.RETURN)['ansible_facts']['contains']['kernel_log']
+    capture = tmp_path / 'console.log'
+    # a hung task (alt_titles, details.seconds) whose excerpt excerpt_lines cuts
+    shutil.copy(fixture_path('parsers', 'hung_task_6x.log'), str(capture))
+    facts = facts_of(run_module(kernel_log, dict(path=[str(capture)], excerpt_lines=2)))
+    assert set(facts) == _documented(doc)
+    finding_doc = _documented(doc['contains']['findings'])
+    assert facts['findings']
+    for finding in facts['findings']:
+        assert set(finding) <= finding_doc, set(finding) - finding_doc
+    seen = set().union(*(set(f) for f in facts['findings']))
+    assert {'alt_titles', 'details', 'excerpt_truncated'} <= seen
+    assert seen == finding_doc
+    assert any(f['alt_titles'] for f in facts['findings'])
