@@ -101,6 +101,16 @@ venv-2.16: $(VENV_2.16)/$(STAMP_NAME) link ## Create .venv-2.16 (ansible-core 2.
 venv-2.19: venv
 venv-2.21: $(VENV_2.21)/$(STAMP_NAME) link ## Create .venv-2.21 (newest ansible-core, Python 3.12)
 
+# awx.awx (playbooks/awx_configure.yml) for every leg: the `ansible` package has it up to 12.x
+# (ansible-core 2.19) only, so the copy in .venv's pinned `ansible` goes on the collections path.
+AWX_COLLECTION := $(COLLECTIONS_DIR)/ansible_collections/awx/awx
+.PHONY: awx-collection
+awx-collection: venv ## Copy awx.awx from .venv's ansible package to build/collections (all legs use it)
+	@src=$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections/awx/awx; \
+	if ! cmp -s $$src/MANIFEST.json $(AWX_COLLECTION)/MANIFEST.json; then \
+		rm -rf $(AWX_COLLECTION); mkdir -p $(dir $(AWX_COLLECTION)); cp -a $$src $(AWX_COLLECTION); \
+		echo "==> awx-collection: $(AWX_COLLECTION) from $$src"; fi
+
 link: ## Symlink build/collections/ansible_collections/kdebug/kernel -> this checkout
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@if [ "$$(readlink $(COLLECTION_LINK) 2>/dev/null)" != "../../../.." ]; then \
@@ -138,7 +148,7 @@ lint-docs: venv
 # ansible-lint with the venv of a leg: make lint-ansible-2.16
 lint-ansible: lint-ansible-2.19 ## ansible-lint (production profile) with the default venv
 .PHONY: lint-ansible-%
-lint-ansible-%: venv-% link
+lint-ansible-%: venv-% link awx-collection
 	@echo "==> ansible-lint (production profile) with ansible-core $(ANSIBLE_CORE_$*)"
 	@PATH=$(VENV_$*)/bin:$$PATH $(VENV_$*)/bin/ansible-lint --profile production
 
@@ -166,7 +176,7 @@ sanity-compile-old: venv-2.16 ## ansible-test sanity --test compile on Python 2.
 .PHONY: unit unit-% integration bench
 unit: unit-2.19 ## Unit tests (pytest tests/unit, includes ansible-doc rendering of every module)
 
-unit-%: venv-% link
+unit-%: venv-% link awx-collection
 	@echo "==> pytest tests/unit (ansible-core $(ANSIBLE_CORE_$*))"
 	@PATH=$(VENV_$*)/bin:$$PATH $(VENV_$*)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
