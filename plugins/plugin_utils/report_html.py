@@ -75,7 +75,8 @@ svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; }
 .filters { margin: 6px 0; } .filters input { width: 320px; padding: 3px 6px; }
 tbody.finding-group tr:first-child td { border-top: 1px solid var(--line); }
 .muted { color: var(--muted); }
-td.when { white-space: nowrap; }
+td.host { white-space: nowrap; } td.counts .count { white-space: nowrap; margin-right: 6px; line-height: 1.9; }
+td.when, .nowrap { white-space: nowrap; }
 """
 
 SCRIPT = """
@@ -267,7 +268,7 @@ def _stage_table(report, host, output_dir):
         log = ''
         if s['console_log'] and output_dir:
             href = os.path.relpath(os.path.join(report['run_dir'], s['console_log']['file']), output_dir)
-            log = '<a href="%s">console log</a> <span class="muted">(%d bytes)</span>' % (_e(href.replace(os.sep, '/')), s['console_log']['bytes'])
+            log = '<a href="%s">console log</a> <span class="muted nowrap">(%d bytes)</span>' % (_e(href.replace(os.sep, '/')), s['console_log']['bytes'])
         w = s['window']
         start = (_utc(w['start']) + (' (estimated)' if w['estimated'] else '')) if w else ''
         why = '; '.join(s['reasons'] + ['rule: ' + r for r in s.get('broken_rules') or []] + [n for n in s.get('notes') or [] if n])
@@ -281,25 +282,29 @@ def _stage_table(report, host, output_dir):
 
 # ---------------------------------------------------------------------------------------------
 # sections
+def _counts(counts, types):
+    return ' '.join('<span class="count">%s&nbsp;%d</span>' % (_type(t), counts[t]) for t in types if counts.get(t)) or '<span class="muted">none</span>'
+
+
 def _summary(report, types):
-    head = ''.join('<th class="num">%s</th>' % _type(t) for t in types)
     rows = []
     for h in report['hosts']:
         passed = sum(1 for s in h['stages'] if s['status'] == 'passed')
         worst = h['worst_finding']
-        counts = ''.join('<td class="num">%s</td>' % (h['counts'].get(t) or '') for t in types)
         env = (h['environment'] or {}).get('digest') or ''
         kml = h['kmemleak']
         leaks = ('%d records, %d new call sites' % (kml.get('records') or 0, len(kml.get('new') or []))) if kml else 'no final scan'
-        rows.append('<tr class="host-row" data-host="%s"><td><a href="#host-%s">%s</a></td><td>%s%s</td><td>%s</td>'
-                    '<td class="num">%d / %d</td><td>%s</td>%s<td>%s</td><td>%s</td><td title="%s">%s</td></tr>'
+        rows.append('<tr class="host-row" data-host="%s"><td class="host"><a href="#host-%s">%s</a></td><td>%s%s</td><td>%s</td>'
+                    '<td class="num">%d / %d</td><td>%s</td><td class="counts">%s</td><td>%s</td><td>%s</td><td title="%s">%s</td></tr>'
                     % (_e(h['name']), _e(h['name']), _e(h['name']), _badge(h['status']),
                        '' if h['complete'] else ' <span class="muted">(run not finished)</span>', _e(h['kernel_release']),
-                       passed, len(h['stages']), (_e(worst['title']) if worst else '<span class="muted">none</span>'), counts,
+                       passed, len(h['stages']), (_e(worst['title']) if worst else '<span class="muted">none</span>'),
+                       _counts(h['counts'], types),
                        _e('%s %s' % (h['taint']['final'] if h['taint']['final'] is not None else '', h['taint']['letters'])),
                        _e(leaks), _e(env), _e(env[:19] + '\u2026' if len(env) > 20 else env)))
     return ('<table class="hosts"><thead><tr><th>Host</th><th>Status</th><th>Kernel</th><th class="num">Passed</th><th>Worst finding</th>'
-            '%s<th>Taint</th><th>kmemleak</th><th>Environment</th></tr></thead><tbody>%s</tbody></table>' % (head, ''.join(rows)))
+            '<th>Findings by type</th><th>Taint</th><th>kmemleak</th><th>Environment</th></tr></thead><tbody>%s</tbody></table>'
+            % ''.join(rows))
 
 
 def _comparison(report):
@@ -312,13 +317,22 @@ def _comparison(report):
              % (_e(report['compared_to']['run_dir']), len(c['new']), len(c['gone']), len(c['still']))]
     rows = []
     for state in ('new', 'gone', 'still'):
+        by_title = {}
         for entry in c[state]:
-            rows.append('<tr class="compare-row" data-state="%s"><td class="%s">%s</td><td>%s</td><td>%s</td><td>%s</td>'
-                        '<td class="num">%d</td><td class="num">%d</td></tr>'
-                        % (state, state, state, _e(entry['host']), _type(entry['type']), _e(entry['title']), entry['count'], entry['previous_count']))
+            by_title.setdefault(entry['title'], []).append(entry)
+        for title, entries in sorted(by_title.items()):
+            hosts = sorted(e['host'] for e in entries)
+            names = _e(', '.join(hosts[:4]))
+            if len(hosts) > 4:
+                names += ' <details><summary>and %d more</summary>%s</details>' % (len(hosts) - 4, _e(', '.join(hosts[4:])))
+            rows.append('<tr class="compare-row" data-state="%s" data-title="%s"><td class="%s">%s</td><td>%s</td><td>%s</td>'
+                        '<td class="num">%d</td><td>%s</td><td class="num">%d</td><td class="num">%d</td></tr>'
+                        % (state, _e(title), state, state, _type(entries[0]['type']), _e(title), len(hosts),
+                           names,
+                           sum(e['count'] for e in entries), sum(e['previous_count'] for e in entries)))
     if rows:
-        parts.append('<table class="comparison"><thead><tr><th>State</th><th>Host</th><th>Type</th><th>Title</th><th class="num">Now</th>'
-                     '<th class="num">Before</th></tr></thead><tbody>%s</tbody></table>' % ''.join(rows))
+        parts.append('<table class="comparison"><thead><tr><th>State</th><th>Type</th><th>Title</th><th class="num">Hosts</th><th>Which</th>'
+                     '<th class="num">Now</th><th class="num">Before</th></tr></thead><tbody>%s</tbody></table>' % ''.join(rows))
     return ''.join(parts)
 
 
@@ -369,11 +383,11 @@ def _findings(report, ids, types, max_excerpts):
         more = len(seen) - len(excerpts)
         if more > 0:
             excerpts.append('<p class="muted">%d more different excerpts: see the JSON report.</p>' % more)
-        host_list = ', '.join(hosts[:6]) + (' and %d more' % (len(hosts) - 6) if len(hosts) > 6 else '')
+        host_list = ', '.join(hosts[:3]) + (' and %d more' % (len(hosts) - 3) if len(hosts) > 3 else '')
         search = ' '.join([title, ftype] + hosts).lower()
         bodies.append('<tbody class="finding-group" id="%s" data-type="%s" data-search="%s">'
                       '<tr class="finding-row" data-title="%s"><td>%s</td><td>%s</td><td>%s</td><td class="num">%d</td>'
-                      '<td class="num">%d</td><td>%s</td><td>%s</td>%s</tr>'
+                      '<td class="num">%d</td><td class="when">%s</td><td class="when">%s</td>%s</tr>'
                       '<tr><td colspan="%d"><details><summary>%d occurrence(s), excerpts</summary>'
                       '<table class="occurrences"><thead><tr><th>Host</th><th>Stage</th><th class="num">Count</th><th>First seen</th>'
                       '<th>Last seen</th><th>Task</th></tr></thead><tbody>%s</tbody></table>%s</details></td></tr></tbody>'
@@ -456,7 +470,10 @@ def render_html(report, output_dir=None, max_excerpts=DEFAULT_MAX_EXCERPTS, othe
         parts.append('<figure class="timeline" id="host-%s" data-host="%s"><figcaption>%s %s <span class="muted">%s%s</span></figcaption>%s'
                      % (_e(h['name']), _e(h['name']), _e(h['name']), _badge(h['status']), _e(h['kernel_release'] or ''),
                         (' &middot; cmdline: ' + _e(h['cmdline'])) if h['cmdline'] else '', _timeline(report, h, ids)))
-        parts.append(_stage_table(report, h, output_dir))
+        table = _stage_table(report, h, output_dir)
+        if len(report['hosts']) > 4:  # many hosts: the timelines first, the stages on demand
+            table = '<details class="stages"><summary>%d stages of %s</summary>%s</details>' % (len(h['stages']), _e(h['name']), table)
+        parts.append(table)
         for note in h['notes']:
             parts.append('<p class="muted">%s</p>' % _e(note))
         if h['missing']:
