@@ -70,6 +70,8 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if args['junit_max_bytes'] < 65536:
             raise AnsibleActionFail('junit_max_bytes must be at least 65536, not %d' % args['junit_max_bytes'])
+        if not args['run_dir']:
+            raise AnsibleActionFail('run_report: run_dir is empty; give the run directory, <overload_report_dir>/<run id>')
         run_dir = os.path.abspath(args['run_dir'])
         output_dir = os.path.abspath(args['output_dir'] or os.path.join(run_dir, 'report'))
         try:
