@@ -300,24 +300,26 @@ class Summary(object):
                     return True
         return False
 
-    def add_fast(self, sig, size, comm, corrupted, ignored, make_record):
-        """Count one record of a known call site; make_record() builds the example if needed."""
+    def add_fast(self, sig, size, comm, corrupted, ignored, make_record, *args):
+        """Count one record of a known call site; make_record(*args) builds the example if
+        needed."""
         self.records += 1
         if corrupted:
             self.corrupted += 1
         if ignored or (self.ignore and self.ignored_texts((comm,))):
             self.ignored += 1
             return
-        self._count(sig, size, comm, make_record)
+        self._count(sig, size, comm, make_record, *args)
 
-    def _count(self, sig, size, comm, make_record):
-        """Count one record under its call-site signature; make_record() gives the example."""
+    def _count(self, sig, size, comm, make_record, *args):
+        """Count one record under its call-site signature; make_record(*args) gives the
+        example."""
         f = self.findings.get(sig)
         if f is None:
             if len(self.findings) >= self.max_findings:
                 self.truncated = True
                 return
-            rec = make_record()
+            rec = make_record(*args)
             func = rec.get('function')
             f = dict(title='memory leak in %s' % func if func else 'memory leak',
                      function=func, count=0, bytes=0, sizes=set(), comm=set(),
@@ -325,6 +327,11 @@ class Summary(object):
                      example=_public(rec))
             self.findings[sig] = f
             self.order.append(sig)
+        self.count_more(f, size, comm)
+
+    @staticmethod
+    def count_more(f, size, comm):
+        """One more record of finding f."""
         f['count'] += 1
         f['bytes'] += size
         sizes = f['sizes']
@@ -377,12 +384,15 @@ def summarize(records, ignore=None, max_findings=None):
 _SEP = b'unreferenced object'
 # blanks are [ \t], not \s: a bytes \s matches \x0b and \x0c, which clean() removes for the
 # line parser
-_FAST_HEADER_RE = re.compile(br'[ \t]+(?:\((percpu|phys)\)[ \t]+)?(0x[0-9a-fA-F]+)[ \t]+\(size[ \t]+(\d+)\)'
-                             br'(?:[ \t]*\((percpu|phys)\))?[ \t]*:[ \t]*\r?$')
-_FAST_COMM_RE = re.compile(br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?$')
-_FAST_BT_RE = re.compile(br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?$')
-_FAST_HEX_BLOCK_RE = re.compile(br'  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*(?:[0-9a-fA-F]{2}(?: |(?=\r?\n)))'
-                                br'{1,32}[^\n]*\n)*\Z')
+# One regex for all of a record but its frames (C speed: one match per record): the header line
+# after "unreferenced object", the comm line, the hex dump (optional: lines that start with a
+# byte in hex, as HEX_LINE_RE) and the backtrace line.
+_FAST_RECORD_RE = re.compile(
+    br'[ \t]+(?:\((percpu|phys)\)[ \t]+)?(0x[0-9a-fA-F]+)[ \t]+\(size[ \t]+(\d+)\)'
+    br'(?:[ \t]*\((percpu|phys)\))?[ \t]*:[ \t]*\r?\n'
+    br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?\n'
+    br'((?:  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*[0-9a-fA-F]{2}(?: |(?=\r?\n))[^\n]*\n)*)?)'
+    br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?(?:\n|\Z)')
 # The fast regexes match fixed printable text around the fields, so a control byte can only be
 # inside comm, the text column of a hex dump line or a frame line: the fast path cleans those as
 # the line parser does (kmsg.clean). An ESC is the exception: clean() removes the terminal
@@ -447,58 +457,56 @@ class _FastParser(object):
             comm = self.comms[raw] = clean(raw.decode('utf-8', 'replace'))
         return comm
 
-    def record(self, part, lineno):
-        """``part``: bytes after "unreferenced object". False if not in the plain format."""
-        nl1 = part.find(b'\n')
-        if nl1 < 0:
-            return False
+    def record(self, part):
+        """One record; ``part``: the bytes after "unreferenced object". True when it was
+        counted (one more record of a known finding: the common case, kept short); False when
+        it is not in the plain format; else (match, frames hit, comm) for add()."""
         if _ESC in part:
             return False
         if len(part) > MAX_LINE and max(len(p) for p in part.split(b'\n')) >= MAX_LINE:
             return False  # the line parser cuts such a line
-        m = _FAST_HEADER_RE.match(part, 0, nl1)
-        if not m:
+        m = _FAST_RECORD_RE.match(part)
+        if m is None:
             return False
-        nl2 = part.find(b'\n', nl1 + 1)
-        if nl2 < 0:
-            return False
-        c = _FAST_COMM_RE.match(part, nl1 + 1, nl2)
-        if not c:
-            return False
-        bt = part.find(b'\n  backtrace', nl2)
-        if bt < 0:
-            return False
-        hexes = part[nl2 + 1:bt + 1]
-        if hexes and not _FAST_HEX_BLOCK_RE.match(hexes):
-            return False
-        nl3 = part.find(b'\n', bt + 1)
-        if nl3 < 0:
-            nl3 = len(part)
-        b = _FAST_BT_RE.match(part, bt + 1, nl3)
-        if not b:
-            return False
-        hit = self._frames_of(part[nl3 + 1:])
-        if hit is False:
-            return False
-        backtrace, function, corrupted, sig, ignored = hit
-        comm = self._comm(c.group(1))
-
-        def make_record():
-            kind = m.group(1) or m.group(4) or b''
-            rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
-                       comm=comm, pid=int(c.group(2)),
-                       jiffies=int(c.group(3)), age=None,
-                       hex=[clean(h.decode('utf-8', 'replace')).strip()
-                            for h in hexes.split(b'\n')[1:-1]][:MAX_HEX],
-                       crc=b.group(1).decode('ascii') if b.group(1) else None,
-                       backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
-            if c.group(4) is not None:
-                rec['age'] = int(c.group(4)) + int(c.group(5)) / (10.0 ** len(c.group(5)))
-            return rec
-
-        self.summary.add_fast(sig, int(m.group(3)), comm, corrupted, ignored,
-                              make_record)
+        frames = part[m.end():]
+        hit = self.cache.get(frames)
+        if hit is None:
+            hit = self._frames_of(frames)
+            if hit is False:
+                return False
+        comm = self.comms.get(m.group(5))
+        if comm is None:
+            comm = self._comm(m.group(5))
+        summary = self.summary
+        known = None if summary.ignore or hit[4] else summary.findings.get(hit[3])
+        if known is None:
+            return m, hit, comm
+        summary.records += 1
+        if hit[2]:
+            summary.corrupted += 1
+        summary.count_more(known, int(m.group(3)), comm)
         return True
+
+    def add(self, got, lineno):
+        """Count a record record() gave back (a new finding, or ignore patterns to apply)."""
+        m, hit, comm = got
+        self.summary.add_fast(hit[3], int(m.group(3)), comm, hit[2], hit[4],
+                              self._make_record, m, lineno, hit, comm)
+
+    @staticmethod
+    def _make_record(m, lineno, hit, comm):
+        """The record dict of a record the fast path read (the example of a new finding)."""
+        backtrace, function, corrupted = hit[0], hit[1], hit[2]
+        kind = m.group(1) or m.group(4) or b''
+        rec = dict(address=m.group(2).decode('ascii'), size=int(m.group(3)), kind=kind.decode('ascii'),
+                   comm=comm, pid=int(m.group(6)), jiffies=int(m.group(7)), age=None,
+                   hex=[clean(h.decode('utf-8', 'replace')).strip()
+                        for h in m.group(10).split(b'\n')[1:-1]][:MAX_HEX],
+                   crc=m.group(11).decode('ascii') if m.group(11) else None,
+                   backtrace=list(backtrace), function=function, corrupted=corrupted, line=lineno)
+        if m.group(8) is not None:
+            rec['age'] = int(m.group(8)) + int(m.group(9)) / (10.0 ** len(m.group(9)))
+        return rec
 
 
 def _lines_into(summary, parser, data, lineno):
@@ -521,23 +529,67 @@ def _read_chunks(stream):
 
 
 def _fast_block(summary, fast, block, lineno):
-    """Records of ``block`` (records start at line starts); returns the next line number."""
+    """Records of ``block`` (records start at line starts); returns the next line number.
+
+    The loop counts a record of a finding already known inline (most records: a leak repeats);
+    anything else goes through _FastParser.record()/add(), or the line parser for a record not
+    in the plain format. Line numbers are counted only where one is needed."""
     parts = block.split(b'\n' + _SEP)
     last = len(parts) - 1
-    for idx, part in enumerate(parts):
-        if idx == 0 and not part.startswith(_SEP):
-            if part.strip():  # text before the first record
-                parser = RecordParser()
-                _lines_into(summary, parser, part, lineno)
-                _close_into(summary, parser)
+    end = lineno + block.count(b'\n')
+    counted = 0  # lineno is the line of parts[counted]
+    match = _FAST_RECORD_RE.match
+    cache = fast.cache
+    comms = fast.comms
+    known = None if summary.ignore else summary.findings  # ignore patterns: record() applies them
+    records = corrupted = 0
+    for idx in range(last + 1):
+        part = parts[idx]
+        if idx == 0:
+            if part.startswith(_SEP):
+                part = part[len(_SEP):]
+            else:
+                if part.strip():  # text before the first record
+                    parser = RecordParser()
+                    _lines_into(summary, parser, part, lineno)
+                    _close_into(summary, parser)
+                continue
+        if known is not None and _ESC not in part and len(part) <= MAX_LINE:
+            m = match(part)
+            if m is not None:
+                hit = cache.get(part[m.end():])
+                comm = comms.get(m.group(5))
+                if hit is not None and comm is not None and not hit[4]:
+                    f = known.get(hit[3])
+                    if f is not None:
+                        records += 1
+                        if hit[2]:
+                            corrupted += 1
+                        size = int(m.group(3))
+                        f['count'] += 1
+                        f['bytes'] += size
+                        sizes = f['sizes']
+                        if size not in sizes and len(sizes) < MAX_LIST:
+                            sizes.add(size)
+                        names = f['comm']
+                        if comm not in names and len(names) < MAX_LIST:
+                            names.add(comm)
+                        continue
+        got = fast.record(part)
+        if got is True:
+            continue
+        while counted < idx:
+            lineno += parts[counted].count(b'\n') + 1
+            counted += 1
+        if got is False:
+            parser = RecordParser()
+            _lines_into(summary, parser, _SEP + part, lineno)
+            _close_into(summary, parser)
         else:
-            body = part[len(_SEP):] if idx == 0 else part
-            if not fast.record(body, lineno):
-                parser = RecordParser()
-                _lines_into(summary, parser, _SEP + body, lineno)
-                _close_into(summary, parser)
-        lineno += part.count(b'\n') + (0 if idx == last else 1)
-    return lineno
+            fast.add(got, lineno)
+    summary.records += records
+    summary.corrupted += corrupted
+    return end
 
 
 def summarize_stream(stream, ignore=None, max_findings=None):

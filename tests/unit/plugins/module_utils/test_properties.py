@@ -295,3 +295,14 @@ def mutated_kmemleak_report(draw):
 def test_kmemleak_fast_path_equals_line_parser_on_mutated_reports(data):
     """Issue 11, item 6: the fast path and the line parser give equal results."""
     assert summarize_stream(io.BytesIO(data)) == summarize(parse_records(iter_lines(io.BytesIO(data))))
+
+
+@SETTINGS
+@given(mutated_kmemleak_report(), st.sampled_from([None, [r'kmalloc'], [r'^modprobe$'], [r'no-such-frame']]))
+def test_kmemleak_fast_path_equals_line_parser_on_repeated_records(data, ignore):
+    """The fast path counts a record of a finding it already has in its own loop: the report
+    twice (every finding seen again), with ignore patterns or without, gives what the line
+    parser gives."""
+    data = data + b'\n' + data
+    assert summarize_stream(io.BytesIO(data), ignore=ignore) == \
+        summarize(parse_records(iter_lines(io.BytesIO(data))), ignore=ignore)
