@@ -37,7 +37,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     MAX_FRAMES, Frame, guilty_frame, is_bottom, parse_frame, parse_rip, section_marker, strip_markers,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import (
-    CHUNK_SIZE, MAX_LINE, LogLine, is_dict_line, iter_lines, parse_line, split_glued, to_text,
+    MAX_LINE, LineReader, LogLine, is_dict_line, iter_lines, parse_line, split_glued, to_text,
 )
 from ansible_collections.kdebug.kernel.plugins.module_utils.locks import HeldLocksParser, parse_task_line
 from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import (
@@ -1323,33 +1323,18 @@ class FindingCollector(object):
             self.feed(line)
 
     def _feed_file(self, stream):
+        """A file object read by the one chunked reader (kmsg.LineReader: CR line ends, lines
+        cut and counted); a LineReader passed in is read as it is, and keeps its counts and
+        read error for the caller."""
+        reader = stream if isinstance(stream, LineReader) else LineReader(stream)
         scanner = _Scanner()
-        carry = b''
-        size = CHUNK_SIZE * 16
-        while True:
-            try:
-                data = stream.read(size)
-            except Exception:
-                data = None
-            if not data:
-                break
-            if not isinstance(data, bytes):
-                data = to_text(data).encode('utf-8', 'replace')
-            buf = carry + data if carry else data
-            cut = buf.rfind(b'\n')
-            if cut < 0:
-                if len(buf) > MAX_LINE * 4:
-                    self._feed_bytes_line(buf[:MAX_LINE * 4])
-                    carry = b''
-                else:
-                    carry = buf
-                continue
-            carry = buf[cut + 1:]
-            self._scan_block(scanner, buf, cut + 1)
-        if carry:
-            self._partial_next = True
-            self._feed_bytes_line(carry)
-            self._partial_next = False
+        for block in reader.blocks():
+            if block.endswith(b'\n'):
+                self._scan_block(scanner, block, len(block))
+            else:  # the last line, without its line end (cut mid-way?)
+                self._partial_next = True
+                self._feed_bytes_line(block)
+                self._partial_next = False
 
     def _feed_bytes_line(self, raw):
         if len(raw) > MAX_LINE * 4:

@@ -218,9 +218,8 @@ def _peak(func):
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Read in 64 KiB chunks so that short test inputs already span many chunks."""
-    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings, kmsg
-    monkeypatch.setattr(kernel_findings, 'CHUNK_SIZE', 4096)
-    monkeypatch.setattr(kmsg, 'CHUNK_SIZE', 4096)  # kmsg.LineReader, the reader of kmemleak_report
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kmsg
+    monkeypatch.setattr(kmsg, 'CHUNK_SIZE', 4096)  # kmsg.LineReader, the reader of every parser
 
 
 def test_memory_bounded_independent_of_length(small_chunks):
