@@ -154,7 +154,7 @@ def _ticks(start, end, count=6):
     steps = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
     step = next((s for s in steps if span / s <= count), steps[-1])
     first = (int(start) // step + 1) * step
-    return [t for t in range(first, int(end) + 1, step)]
+    return list(range(first, int(end) + 1, step))
 
 
 def _timeline(report, host, ids):
@@ -178,15 +178,15 @@ def _timeline(report, host, ids):
         w = s['window']
         if not w:
             continue
-        bg, fg, _ = STATUS_STYLE.get(s['status'], ('#999', '#fff', ''))
+        bg, fg, dummy = STATUS_STYLE.get(s['status'], ('#999', '#fff', ''))
         x0, x1 = x(w['start']), x(w['end'])
         width = max(x1 - x0, 2.0)
-        tip = '%s: %s, %s to %s UTC (%s)%s%s' % (s['name'], s['status'], _utc(w['start'], '%H:%M:%S'), _utc(w['end'], '%H:%M:%S'),
-                                               _duration(w['end'] - w['start']), ', time estimated' if w['estimated'] else '',
-                                               (' - ' + '; '.join(s['reasons'])) if s['reasons'] else '')
+        tip = '%s: %s, %s to %s UTC (%s)%s%s' % (
+            s['name'], s['status'], _utc(w['start'], '%H:%M:%S'), _utc(w['end'], '%H:%M:%S'), _duration(w['end'] - w['start']),
+            ', time estimated' if w['estimated'] else '', (' - ' + '; '.join(s['reasons'])) if s['reasons'] else '')
         parts.append('<g><title>%s</title><rect class="stage-bar" data-stage="%s" data-status="%s" x="%.1f" y="%d" width="%.1f" height="%d" '
-                     'rx="2" fill="%s" stroke="#fff" stroke-width="1"%s/>' % (_e(tip), _e(s['name']), _e(s['status']), x0, BAR_Y, width, BAR_H,
-                                                                               bg, ' stroke-dasharray="4 2"' if w['estimated'] else ''))
+                     'rx="2" fill="%s" stroke="#fff" stroke-width="1"%s/>'
+                     % (_e(tip), _e(s['name']), _e(s['status']), x0, BAR_Y, width, BAR_H, bg, ' stroke-dasharray="4 2"' if w['estimated'] else ''))
         if w['estimated']:
             parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="url(#hatch-%s)"/>' % (x0, BAR_Y, width, BAR_H, _e(host['name'])))
         chars = int(width / 6.5)
@@ -199,7 +199,7 @@ def _timeline(report, host, ids):
            if isinstance(smp.get('mem_available_kb'), (int, float))]
     psi_max = max([smp.get(k) or 0 for s in host['stages'] for smp in s['samples']
                    for k in ('psi_memory_some_avg10', 'psi_memory_full_avg10')] + [10.0])
-    mem_max = max([v for _, v in mem] + [1])
+    mem_max = max([v for dummy, v in mem] + [1])
     parts.append('<rect x="%d" y="%d" width="%d" height="%d" fill="#f6f8fa"/>' % (LEFT, LINES_Y, WIDTH - LEFT - RIGHT, LINES_H))
     for s in host['stages']:
         pts_mem, pts_some, pts_full = [], [], []
@@ -232,8 +232,9 @@ def _timeline(report, host, ids):
                     continue
             colour = TYPE_COLOURS.get(f['type'], '#777')
             px = x(min(max(t, t0), t1))
-            tip = '%s [%s] x%d, %s%s' % (f['title'], f['type'], f['count'], _seen(f.get('first_seen_time'), f.get('first_seen')),
-                                       '' if known else ' (time not mapped to the clock: drawn at the stage start)')
+            tip = '%s [%s] x%d, %s%s' % (
+                f['title'], f['type'], f['count'], _seen(f.get('first_seen_time'), f.get('first_seen')),
+                '' if known else ' (time not mapped to the clock: drawn at the stage start)')
             last = f.get('last_seen_time')
             span_line = ''
             if known and isinstance(last, (int, float)) and last > t:
@@ -355,10 +356,10 @@ def _findings(report, ids, types, max_excerpts):
     bodies = []
     for title, occ in sorted(groups.items(), key=rank):
         ftype = occ[0][2]['type']
-        hosts = sorted({h['name'] for h, _, _ in occ})
-        count = sum(f['count'] for _, _, f in occ)
-        firsts = [f.get('first_seen_time') for _, _, f in occ if isinstance(f.get('first_seen_time'), (int, float))]
-        lasts = [f.get('last_seen_time') or f.get('first_seen_time') for _, _, f in occ
+        hosts = sorted({h['name'] for h, dummy_s, dummy_f in occ})
+        count = sum(f['count'] for dummy_h, dummy_s, f in occ)
+        firsts = [f.get('first_seen_time') for dummy_h, dummy_s, f in occ if isinstance(f.get('first_seen_time'), (int, float))]
+        lasts = [f.get('last_seen_time') or f.get('first_seen_time') for dummy_h, dummy_s, f in occ
                  if isinstance(f.get('last_seen_time') or f.get('first_seen_time'), (int, float))]
         first = _utc(min(firsts)) if firsts else _seen(None, occ[0][2].get('first_seen'))
         last = _utc(max(lasts)) if lasts else _seen(None, occ[-1][2].get('last_seen'))
@@ -399,7 +400,7 @@ def _findings(report, ids, types, max_excerpts):
             '<p class="filters"><input id="finding-filter" type="search" placeholder="filter by title, type or host" aria-label="filter findings">'
             ' <select id="finding-type" aria-label="finding type"><option value="">all types</option>%s</select>'
             ' <span class="muted"><span id="finding-shown">%d</span> shown</span></p>'
-            % (len(groups), total, sum(f['count'] for v in groups.values() for _, _, f in v), options, len(groups)))
+            % (len(groups), total, sum(f['count'] for v in groups.values() for dummy_h, dummy_s, f in v), options, len(groups)))
     if not groups:
         return head + '<p class="muted">No finding in this run.</p>'
     return head + ('<table id="findings"><thead><tr><th>Title</th><th>Type</th><th>Hosts</th><th class="num">Hosts</th><th class="num">Count</th>'

@@ -87,8 +87,9 @@ def _result_text(report, host, stage, limit):
 def _system_out(report, host, stage, limit):
     parts = ['stage %s (%s) of host %s, run %s: %s' % (stage['name'], stage['type'], host['name'], report['run_id'], stage['status'])]
     if stage['window']:
-        parts.append('from %s to %s UTC%s' % (_iso(stage['window']['start']), _iso(stage['window']['end']),
-                                               ' (estimated from the neighbouring stages)' if stage['window']['estimated'] else ''))
+        parts.append('from %s to %s UTC%s' % (
+            _iso(stage['window']['start']), _iso(stage['window']['end']),
+            ' (estimated from the neighbouring stages)' if stage['window']['estimated'] else ''))
     parts.extend(stage['reasons'])
     if stage['findings'] and JUNIT_RESULTS[stage['status']] != 'failure':
         parts.append('findings (the stage\'s expect rules allow them):')

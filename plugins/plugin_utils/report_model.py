@@ -148,14 +148,14 @@ def _split_record(record, planned):
 def _console(host_dir, base):
     path = os.path.join(host_dir, base + '.console.log')
     try:
-        return {'file': os.path.relpath(path, os.path.dirname(host_dir)), 'bytes': os.path.getsize(path)}, path
+        return {'file': os.path.relpath(path, os.path.dirname(host_dir)), 'bytes': os.path.getsize(path)}
     except OSError:
-        return None, None
+        return None
 
 
 def _stage(host_dir, base, index, record, planned, error=None):
     """One stage of the report from its saved record (None: planned, not run)."""
-    console, _ = _console(host_dir, base) if base else (None, None)
+    console = _console(host_dir, base) if base else None
     name = (planned or {}).get('name') or (base.split('-', 1)[1] if base else '')
     stage = {'index': index, 'name': name, 'type': (planned or {}).get('type'), 'status': 'skipped', 'reasons': [],
              'broken_rules': [], 'verdict': None, 'recorded': record is not None, 'file': None, 'console_log': console,
@@ -411,7 +411,7 @@ def build_report(run_dir, compare_to=None, exclude=None):
 
 def _run_id_of(host_dir):
     for name in ('00-baseline.json', 'summary.json'):
-        data, _ = _read_json(os.path.join(host_dir, name))
+        data, dummy = _read_json(os.path.join(host_dir, name))
         if isinstance(data, dict) and data.get('run_id'):
             return str(data['run_id'])
     return None

@@ -109,9 +109,9 @@ def test_the_real_run_renders_with_every_stage_and_finding(browser, tmp_path):
     assert 'hung_task' in row and '2026-12-02 00:50:02' in row and '2026-12-02 00:50:12' in row
     # the marker sits inside the fsfreeze bar, horizontally
     marker = browser.execute_script("var b = document.querySelector('.finding-marker path').getBoundingClientRect(); return [b.left, b.right];")
-    bar = browser.execute_script("var b = document.querySelector('rect.stage-bar[data-stage=\"fsfreeze\"]').getBoundingClientRect();"
-                                 " return [b.left, b.right];")
-    assert bar[0] <= (marker[0] + marker[1]) / 2 <= bar[1]
+    stage_box = browser.execute_script(
+        "var b = document.querySelector('rect.stage-bar[data-stage=\"fsfreeze\"]').getBoundingClientRect(); return [b.left, b.right];")
+    assert stage_box[0] <= (marker[0] + marker[1]) / 2 <= stage_box[1]
     # an excerpt opens
     details = browser.find_element(By.CSS_SELECTOR, 'tbody.finding-group details')
     assert not browser.find_element(By.CSS_SELECTOR, 'tbody.finding-group pre.excerpt').is_displayed()

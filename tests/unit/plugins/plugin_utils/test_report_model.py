@@ -43,7 +43,7 @@ def test_the_schema_is_valid_and_speaks_the_collection_s_vocabulary():
     assert SCHEMA['$defs']['status']['enum'] == list(STATUSES)
     assert SCHEMA['$defs']['finding_type']['enum'] == list(FINDING_TYPES)
     assert set(model.FINDING_SEVERITY) == set(FINDING_TYPES)
-    major = model.SCHEMA_VERSION.split('.')[0]
+    major = model.SCHEMA_VERSION.split('.', maxsplit=1)[0]
     assert SCHEMA['properties']['schema_version']['pattern'] == '^%s\\.[0-9]+$' % major
 
 
@@ -178,8 +178,8 @@ def test_an_unreadable_stage_record_is_an_error_not_a_crash(tmp_path):
     oom = stage(report, 'oom')
     assert oom['status'] == 'error' and oom['recorded'] is False
     assert oom['reasons'][0].startswith('the stage record could not be read: 03-oom.json:')
-    assert [s['name'] for s in report['hosts'][0]['stages']] == ['dd-light-ext4', 'dd-light-xfs', 'oom', 'fsfreeze', 'link-flap',
-                                                                  'failslab']
+    names = [s['name'] for s in report['hosts'][0]['stages']]
+    assert names == ['dd-light-ext4', 'dd-light-xfs', 'oom', 'fsfreeze', 'link-flap', 'failslab']
     assert errors(as_json(report)) == []
 
 
