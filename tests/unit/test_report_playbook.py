@@ -97,29 +97,42 @@ def test_a_wrong_directory_fails_with_what_to_give(tmp_path):
     assert proc.returncode == 2 and 'report_run_dir' in json.dumps(out)
 
 
+# The play proposed for the end of playbooks/stress.yml, as it is to be added there.
+STRESS_PLAY = """
+- name: Write the reports of the run (JSON, JUnit, HTML; set_stats kdebug_kernel_report)
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  become: false
+  vars:
+    __stress_dirs: "{{ groups['all'] | map('extract', hostvars) | selectattr('overload_summary', 'defined')
+                       | map(attribute='overload_summary') | map(attribute='dir') | list }}"
+  roles:
+    - role: kdebug.kernel.report
+      report_run_dir: "{{ __stress_dirs | first | dirname }}"
+      when: __stress_dirs | length > 0
+"""
+
+
 def test_the_role_as_the_last_play_of_a_stress_playbook(tmp_path):
     run = runs.copy_run(runs.RUN1, tmp_path)
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text('kdebug-db ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
     playbook = tmp_path / 'stress_end.yml'
-    # what stress.yml's last play gets: overload_summary of each host (here set from summary.json)
-    playbook.write_text('''---
-- name: Stand-in for the overload play (its summary per host)
-  hosts: localhost
+    # a stand-in for the overload play: each host's overload_summary (here from the saved summary.json)
+    playbook.write_text("""---
+- name: Stand-in for the overload play
+  hosts: all
   gather_facts: false
   tasks:
     - name: Set the summary as the overload role does
       ansible.builtin.set_fact:
         overload_summary: "{{ lookup('ansible.builtin.file', '%s/kdebug-db/summary.json') | from_json | combine({'dir': '%s/kdebug-db'}) }}"
-
-- name: Write the reports of the run
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  become: false
-  roles:
-    - role: kdebug.kernel.report
-      report_run_dir: "{{ (groups['all'] + ['localhost']) | map('extract', hostvars) | selectattr('overload_summary', 'defined')
-                           | map(attribute='overload_summary') | map(attribute='dir') | first | dirname }}"
-''' % (run, run))
-    proc, out = play(playbook=str(playbook))
+""" % (run, run) + STRESS_PLAY)
+    proc, out = play('-i', str(inventory), playbook=str(playbook))
     assert out['global_custom_stats']['kdebug_kernel_report']['reports']['html'] == os.path.join(
         run, 'report', '20261202T003402Z-report.html')
+    # no host has a summary (check mode, or every host failed before it): the play does nothing
+    playbook.write_text('---' + STRESS_PLAY)
+    proc, out = play('-i', str(inventory), playbook=str(playbook))
+    assert out['global_custom_stats'] == {} and task(out, 'Write the reports')['skipped'] is True
