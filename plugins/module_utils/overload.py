@@ -388,6 +388,8 @@ class MemoryPressure(StressNg):
         'workers': (2, 'stress-ng --vm workers (or hog processes)'),
         'vm_bytes': ('110%', "memory per run: a share of MemTotal ('110%') or a size, split over the workers"),
         'duration': (60, 'seconds the pressure is held'),
+        'populate': (True, 'prefault the mappings (stress-ng --vm-populate): memory runs out in seconds, also under '
+                           'an emulator where touching page after page from user space takes minutes'),
         'allow_builtin': (True, 'use the built-in hog when stress-ng is missing'),
     }
 
@@ -402,8 +404,9 @@ class MemoryPressure(StressNg):
         workers = int(self.params['workers'])
         duration = int(self.params['duration'])
         if self.tool:
-            return ['stress-ng', '--vm', str(workers), '--vm-bytes', str(self.params['vm_bytes']),
-                    '--oomable', '--vm-keep', '--timeout', '%ds' % duration, '--metrics-brief', '--yaml', self.yaml]
+            return (['stress-ng', '--vm', str(workers), '--vm-bytes', str(self.params['vm_bytes']),
+                     '--oomable', '--vm-keep'] + (['--vm-populate'] if self.params['populate'] else [])
+                    + ['--timeout', '%ds' % duration, '--metrics-brief', '--yaml', self.yaml])
         total = parse_meminfo(read_small_file('/proc/meminfo')).get('MemTotal', 0) * 1024
         spec = str(self.params['vm_bytes']).strip()
         size = int(total * float(spec[:-1]) / 100) if spec.endswith('%') else parse_size(spec, 'vm_bytes')

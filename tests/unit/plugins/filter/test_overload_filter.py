@@ -43,7 +43,7 @@ def test_a_list_replaces_the_preset():
 
 
 @pytest.mark.parametrize('stages,preset,message', [
-    (None, 'nope', "unknown overload_preset 'nope'; choose one of full, fuzz, heavy, light, oom, unusual"),
+    (None, 'nope', "unknown overload_preset 'nope'; choose one of full, fuzz, heavy, light, oom, quick, unusual"),
     ([{'name': 'a', 'type': 'dd_write'}], 'full', 'stage a has no timeout'),
     ([{'name': 'a', 'type': 'bogus', 'timeout': 1}], 'full', "stage a: unknown type 'bogus'"),
     ([{'name': 'a', 'type': 'command', 'timeout': 0}], 'full', 'timeout must be a whole number'),

@@ -112,6 +112,19 @@ def test_dd_write_without_room_is_an_error(tmp_path, monkeypatch):
         stage.prepare()
 
 
+@pytest.mark.parametrize('populate', [True, False])
+def test_memory_pressure_asks_stress_ng_for_oom(tmp_path, monkeypatch, populate):
+    monkeypatch.setattr(overload, 'which', lambda name, path=None: '/usr/bin/' + name)
+    stage = overload.MemoryPressure('oom', {'workers': 3, 'vm_bytes': '150%', 'duration': 90, 'populate': populate},
+                                    str(tmp_path))
+    stage.prepare()
+    argv = stage.command()
+    assert argv[:7] == ['stress-ng', '--vm', '3', '--vm-bytes', '150%', '--oomable', '--vm-keep']
+    assert ('--vm-populate' in argv) is populate
+    assert argv[argv.index('--timeout') + 1] == '90s'
+    assert argv[argv.index('--yaml') + 1] == os.path.join(str(tmp_path), 'oom.stress-ng.yaml')
+
+
 def test_fsfreeze_refuses_system_mounts(tmp_path):
     stage = overload.FsfreezeStall('freeze', {'mountpoint': '/'}, str(tmp_path))
     stage.tools = lambda: None
