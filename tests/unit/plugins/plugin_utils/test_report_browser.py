@@ -72,8 +72,10 @@ def open_page(driver, path):
 def screenshot(driver, name, height=None):
     os.makedirs(BUILD, exist_ok=True)
     full = driver.execute_script('return document.documentElement.scrollHeight')
-    driver.set_window_size(1300, min(height or full, 6000))
+    driver.set_window_size(1300, min(height or full + 80, 6000))  # + the window's own frame
     driver.execute_script('window.scrollTo(0, 0)')
+    # let the resized window paint before the picture is taken (two animation frames)
+    driver.execute_async_script('var done = arguments[0]; requestAnimationFrame(function () { requestAnimationFrame(done); });')
     path = os.path.join(BUILD, name)
     assert driver.save_screenshot(path)
     driver.set_window_size(1300, 1000)
