@@ -305,3 +305,58 @@ def test_kmemleak_fast_path_equals_line_parser_on_repeated_records(data, ignore)
     data = data + b'\n' + data
     assert summarize_stream(io.BytesIO(data), ignore=ignore) == \
         summarize(parse_records(iter_lines(io.BytesIO(data))), ignore=ignore)
+
+
+def _naive_hits(buf, needles):
+    """The first keyword from each line on that holds one: bytes.find of each keyword, nothing
+    skipped."""
+    hits = []
+    pos = 0
+    while pos < len(buf):
+        found = [p for p in (buf.find(n, pos) for n in needles) if p >= 0]
+        if not found:
+            break
+        hit = min(found)
+        hits.append(hit)
+        pos = buf.find(b'\n', hit) + 1 or len(buf)
+    return hits
+
+
+@st.composite
+def log_with_keywords(draw):
+    """Kernel log text (benign lines, random bytes) with scanner keywords put anywhere, whole
+    or cut, in blocks of any size."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import _Scanner
+    alphabet = st.sampled_from(list(b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 []#:-.()\n'))
+    pieces = []
+    for _i in range(draw(st.integers(1, 40))):
+        pieces.append(bytes(bytearray(draw(st.lists(alphabet, max_size=300)))))
+        needle = draw(st.sampled_from(_Scanner.NEEDLES))
+        if draw(st.booleans()):
+            needle = needle[:draw(st.integers(0, len(needle)))]  # cut: not a keyword
+        pieces.append(needle)
+    return b''.join(pieces) + b'\n'
+
+
+@SETTINGS
+@given(log_with_keywords(), st.sampled_from([64, 700, 16384]))
+def test_scanner_finds_what_every_find_finds(buf, block):
+    """The scanner's skeleton only rules blocks out: it finds the same lines as a bytes.find
+    of every keyword, whatever the block size."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    saved = kfm.SCAN_BLOCK
+    kfm.SCAN_BLOCK = block
+    try:
+        scanner = kfm._Scanner()
+        scanner.reset(buf, len(buf))
+        hits = []
+        pos = 0
+        while True:
+            hit = scanner.next_hit(pos)
+            if hit < 0:
+                break
+            hits.append(hit)
+            pos = buf.find(b'\n', hit) + 1
+    finally:
+        kfm.SCAN_BLOCK = saved
+    assert hits == _naive_hits(buf, kfm._Scanner.NEEDLES)
