@@ -178,12 +178,29 @@ def section_marker(text):
     return name, opening
 
 
+#: frames of the lines seen last (the same stacks repeat in a log: a hung task every interval,
+#: a WARNING in a hot path); Frame objects are never changed after parse_frame made them
+_FRAME_CACHE = {}
+_FRAME_CACHE_MAX = 4096
+
+
 def parse_frame(text):
     """Parse one stack frame line; returns a Frame or None. Never raises."""
     try:
-        return _parse_frame(text)
+        return _FRAME_CACHE[text]
+    except (KeyError, TypeError):
+        pass
+    try:
+        frame = _parse_frame(text)
     except Exception:  # pragma: no cover - defensive
         return None
+    try:
+        if len(_FRAME_CACHE) >= _FRAME_CACHE_MAX:
+            _FRAME_CACHE.clear()
+        _FRAME_CACHE[text] = frame
+    except TypeError:  # pragma: no cover - an unhashable argument
+        pass
+    return frame
 
 
 def _parse_frame(text):

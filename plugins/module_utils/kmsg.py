@@ -231,7 +231,7 @@ def _parse_prefixes(line, text, depth=0):
             line.caller = caller
             if caller is None:
                 # journalctl -o short-monotonic: "[  12.345678] host kernel: msg"
-                hm = _HOST_PROG_RE.match(text, pos)
+                hm = _HOST_PROG_RE.match(text, pos) if u'kernel' in text else None
                 if hm and hm.group(2) in ('kernel',) and hm.group(1) != 'kernel':
                     line.origin = 'journal'
                     line.host = hm.group(1)
