@@ -125,6 +125,20 @@ def test_memory_pressure_asks_stress_ng_for_oom(tmp_path, monkeypatch, populate)
     assert argv[argv.index('--yaml') + 1] == os.path.join(str(tmp_path), 'oom.stress-ng.yaml')
 
 
+def test_fsfreeze_holds_from_the_freeze_not_from_the_stage_start(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(overload, 'run', lambda argv, check=True, timeout=60: calls.append(argv) or (0, '', ''))
+    stage = overload.FsfreezeStall('freeze', {'hold': 30}, str(tmp_path))
+    stage.mountpoint, stage.hold, stage.frozen = str(tmp_path), 30, True
+    stage.frozen_since = overload.time.time() - 10  # preparing took long: the stage is old, the freeze is not
+    stage.during(elapsed=100)
+    assert stage.frozen and calls == []
+    stage.frozen_since -= 25
+    stage.during(elapsed=101)
+    assert not stage.frozen and calls == [['fsfreeze', '--unfreeze', str(tmp_path)]]
+    assert stage.result['thawed_at'] > 0
+
+
 def test_fsfreeze_refuses_system_mounts(tmp_path):
     stage = overload.FsfreezeStall('freeze', {'mountpoint': '/'}, str(tmp_path))
     stage.tools = lambda: None
