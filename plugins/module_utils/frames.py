@@ -181,7 +181,7 @@ def section_marker(text):
 #: frames of the lines seen last (the same stacks repeat in a log: a hung task every interval,
 #: a WARNING in a hot path); Frame objects are never changed after parse_frame made them
 _FRAME_CACHE = {}
-_FRAME_CACHE_MAX = 4096
+_FRAME_CACHE_MAX = 512
 
 
 def parse_frame(text):
