@@ -531,7 +531,7 @@ def _read_chunks(stream):
 def _fast_block(summary, fast, block, lineno):
     """Records of ``block`` (records start at line starts); returns the next line number.
 
-    The loop counts a record of a finding already known inline (most records: a leak repeats);
+    The loop counts a record of a finding already known itself (most records: a leak repeats);
     anything else goes through _FastParser.record()/add(), or the line parser for a record not
     in the plain format. Line numbers are counted only where one is needed."""
     parts = block.split(b'\n' + _SEP)
@@ -542,6 +542,7 @@ def _fast_block(summary, fast, block, lineno):
     cache = fast.cache
     comms = fast.comms
     known = None if summary.ignore else summary.findings  # ignore patterns: record() applies them
+    count_more = Summary.count_more
     records = corrupted = 0
     for idx in range(last + 1):
         part = parts[idx]
@@ -565,15 +566,7 @@ def _fast_block(summary, fast, block, lineno):
                         records += 1
                         if hit[2]:
                             corrupted += 1
-                        size = int(m.group(3))
-                        f['count'] += 1
-                        f['bytes'] += size
-                        sizes = f['sizes']
-                        if size not in sizes and len(sizes) < MAX_LIST:
-                            sizes.add(size)
-                        names = f['comm']
-                        if comm not in names and len(names) < MAX_LIST:
-                            names.add(comm)
+                        count_more(f, int(m.group(3)), comm)
                         continue
         got = fast.record(part)
         if got is True:
