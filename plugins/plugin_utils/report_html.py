@@ -272,7 +272,8 @@ def _stage_table(report, host, output_dir):
             log = '<a href="%s">console log</a> <span class="muted nowrap">(%d bytes)</span>' % (_e(href.replace(os.sep, '/')), s['console_log']['bytes'])
         w = s['window']
         start = (_utc(w['start']) + (' (estimated)' if w['estimated'] else '')) if w else ''
-        why = '; '.join(s['reasons'] + ['rule: ' + r for r in s.get('broken_rules') or []] + [n for n in s.get('notes') or [] if n])
+        rules = ['rule: ' + r for r in s.get('broken_rules') or [] if not any(r in reason for reason in s['reasons'])]
+        why = '; '.join(s['reasons'] + rules + [n for n in s.get('notes') or [] if n])
         rows.append('<tr class="stage-row" data-stage="%s"><td class="num">%d</td><td>%s</td><td>%s</td><td>%s</td><td class="when">%s</td>'
                     '<td class="num">%s</td><td>%s</td><td>%s</td><td>%s</td></tr>'
                     % (_e(s['name']), s['index'], _e(s['name']), _e(s['type']), _badge(s['status']), _e(start),
@@ -403,7 +404,7 @@ def _findings(report, ids, types, max_excerpts):
             % (len(groups), total, sum(f['count'] for v in groups.values() for dummy_h, dummy_s, f in v), options, len(groups)))
     if not groups:
         return head + '<p class="muted">No finding in this run.</p>'
-    return head + ('<table id="findings"><thead><tr><th>Title</th><th>Type</th><th>Hosts</th><th class="num">Hosts</th><th class="num">Count</th>'
+    return head + ('<table id="findings"><thead><tr><th>Title</th><th>Type</th><th>Hosts</th><th class="num">Host count</th><th class="num">Count</th>'
                    '<th>First seen (UTC)</th><th>Last seen (UTC)</th>%s</tr></thead>%s</table>'
                    % ('<th>Compared</th>' if report.get('comparison') else '', ''.join(bodies)))
 
@@ -439,9 +440,10 @@ def _sysrq(report):
     for h in report['hosts']:
         for s in h['stages']:
             for d in s['sysrq']:
-                items.append('<details class="sysrq"><summary>%s / %s: SysRq %s (%s), %d lines%s</summary><pre>%s</pre></details>'
+                items.append('<details class="sysrq"><summary>%s / %s: SysRq %s (%s), %d line%s%s</summary>%s<pre>%s</pre></details>'
                              % (_e(h['name']), _e(s['name']), _e(d['key']), _e(d['name']), len(d['output']),
-                                '' if d.get('complete', True) else ', incomplete',
+                                '' if len(d['output']) == 1 else 's', '' if d.get('complete', True) else ', incomplete',
+                                '<p class="muted sysrq-reason">%s</p>' % _e(clean_text(d['reason'])) if d.get('reason') else '',
                                 _e(cut_middle(clean_text('\n'.join(d['output'])), 65536))))
     return ''.join(items) or '<p class="muted">No SysRq dump was taken.</p>'
 

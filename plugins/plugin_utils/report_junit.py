@@ -96,6 +96,8 @@ def _system_out(report, host, stage, limit):
         parts.extend('  [%s] %s (x%d)' % (f['type'], f['title'], f['count']) for f in stage['findings'])
     for dump in stage['sysrq']:
         parts.append('--- SysRq %s (%s) ---' % (dump['key'], dump['name']))
+        if dump.get('reason'):
+            parts.append('(%s)' % clean_text(dump['reason']))
         parts.append(cut_middle(clean_text('\n'.join(dump['output'])), limit // 4))
     log = read_console(report, stage, limit)
     if log:

@@ -129,7 +129,7 @@ def _sysrq_dumps(sysrq):
     for key in (sysrq or {}).get('key_results') or []:
         dumps.append({'key': key.get('key'), 'name': key.get('name'), 'header': key.get('header'),
                       'triggered': bool(key.get('triggered')), 'complete': bool(key.get('complete')),
-                      'output': list(key.get('output') or [])})
+                      'reason': key.get('reason') or None, 'output': list(key.get('output') or [])})
     return dumps
 
 

@@ -125,3 +125,18 @@ def test_twenty_hosts_and_two_thousand_findings(tmp_path):
         next(h for h in report['hosts'] if h['name'] == 'test-01.lab.example')['kmemleak']['findings'])
     size = len(text.encode('utf-8'))
     assert size < 8 * 1024 * 1024, size
+
+
+def test_a_broken_rule_that_the_reason_quotes_is_not_repeated(tmp_path):
+    """The overload role's reason quotes the rule ("expect rules broken: <rule>", as in stage
+    fsfreeze of the lab's stress proof run proof-20261202T030729Z): the stage row says it once;
+    a rule no reason quotes is still listed."""
+    run = runs.copy_run(runs.RUN1, tmp_path)
+    path = run + '/' + runs.HOST + '/01-dd-light-ext4.json'
+    record = runs.load(path)
+    rule, other = "length(findings[?type=='hung_task']) > `0`", 'result.details.exit_status == `0`'
+    record.update(status='failed', reasons=['expect rules broken: ' + rule], broken_rules=[rule, other])
+    runs.save(path, record)
+    dummy, text = render(run)
+    row = re.search(r'<tr class="stage-row" data-stage="dd-light-ext4">.*?</tr>', text).group(0)
+    assert row.count(page._e(rule)) == 1 and 'rule: ' + page._e(other) in row

@@ -239,3 +239,25 @@ def test_console_text_is_cleaned_and_cut_with_a_note():
     assert len(cut.encode()) < 1100 and cut.startswith('a' * 300) and cut.endswith('z' * 300) and 'MIDDLE' not in cut
     assert 'kdebug.kernel.report cut' in cut and 'of 10006 bytes' in cut and '/x/log' in cut
     assert model.cut_middle('short', 1000) == 'short'
+
+
+def test_a_sysrq_dump_keeps_why_it_says_less(tmp_path):
+    """The sysrq module says why a dump holds less than asked (here the reason it gave in stage
+    lockdep of the lab's stress proof run proof-20261202T030729Z, where show-all-locks printed
+    only "INFO: lockdep is turned off."); the reports carry it beside the dump."""
+    from ansible_collections.kdebug.kernel.plugins.plugin_utils import report_html, report_junit
+    run = runs.copy_run(runs.RUN1, tmp_path)
+    path = os.path.join(run, runs.HOST, '04-fsfreeze.json')
+    record = runs.load(path)
+    why = ('lockdep has turned itself off ("INFO: lockdep is turned off."; it stops after its first report), so held locks '
+           'are not listed until the next boot: look for the earlier lockdep report with kdebug.kernel.kernel_log')
+    record['sysrq']['key_results'][0]['reason'] = why
+    runs.save(path, record)
+    report = model.build_report(run)
+    dumps = report['hosts'][0]['stages'][3]['sysrq']
+    assert [(d['key'], d['reason']) for d in dumps] == [('d', why), ('w', None)]
+    assert list(VALIDATOR.iter_errors(as_json(report))) == []
+    assert '--- SysRq d (show-all-locks) ---\n(%s)\n' % why in report_junit.render_junit(report).decode('utf-8')
+    page = report_html.render_html(report)
+    assert '<p class="muted sysrq-reason">%s</p>' % report_html.html.escape(why) in page
+    assert page.count('sysrq-reason') == 1
