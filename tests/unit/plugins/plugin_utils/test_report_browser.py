@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The HTML report in a real browser: Debian's chromium, headless, driven by selenium through
 Debian's chromedriver (packages chromium and chromium-driver, .ci/apt-packages.txt), the page
-opened from a file:// URL with the network off.
+opened from a file:// URL with the network off (report_browser_util.py, shared with
+tests/lab/test_run_reports.py).
 
 Checks that the page renders without console errors, that each timeline has one bar per stage
 (laid out, not only present), that the findings table holds the findings of the real lab run,
@@ -16,42 +17,20 @@ build/report-screenshot-large.png (the generated 20-host run).
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from ansible_collections.kdebug.kernel.plugins.plugin_utils import report_html as page
 from ansible_collections.kdebug.kernel.plugins.plugin_utils import report_model as model
+from ansible_collections.kdebug.kernel.tests.unit.plugins.plugin_utils import report_browser_util as util
 from ansible_collections.kdebug.kernel.tests.unit.plugins.plugin_utils import report_runs as runs
-
-ROOT = os.path.dirname(os.path.dirname(runs.UNIT))
-BUILD = os.path.join(ROOT, 'build')
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 
 
 @pytest.fixture(scope='module')
 def browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
-    assert not missing, ('the browser test needs Debian\'s chromium and chromium-driver (.ci/apt-packages.txt): '
-                         'apt-get install -y chromium chromium-driver; missing %s' % ', '.join(missing))
-    os.environ['SE_OFFLINE'] = 'true'  # selenium must not look for a driver on the network
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars',
-                '--window-size=1300,1000', '--disable-extensions', '--no-first-run', '--disable-background-networking',
-                '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>'):  # any fetch fails
-        options.add_argument(arg)
-    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(120)
-    try:
+    with util.chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def write_page(tmp_path, run, name, compare_to=None):
@@ -62,48 +41,20 @@ def write_page(tmp_path, run, name, compare_to=None):
     return report, path
 
 
-def open_page(driver, path):
-    driver.get_log('browser')  # drop what an earlier page logged
-    driver.get('file://' + path)
-    assert driver.execute_script('return document.readyState') == 'complete'
-    return [e for e in driver.get_log('browser') if e['level'] in ('SEVERE', 'WARNING')]
-
-
-def screenshot(driver, name, height=None):
-    os.makedirs(BUILD, exist_ok=True)
-    full = driver.execute_script('return document.documentElement.scrollHeight')
-    driver.set_window_size(1300, min(height or full + 80, 6000))  # + the window's own frame
-    driver.execute_script('window.scrollTo(0, 0)')
-    # let the resized window paint before the picture is taken (two animation frames)
-    driver.execute_async_script('var done = arguments[0]; requestAnimationFrame(function () { requestAnimationFrame(done); });')
-    path = os.path.join(BUILD, name)
-    assert driver.save_screenshot(path)
-    driver.set_window_size(1300, 1000)
-    return path
-
-
-def bars(driver, host):
-    """The stage bars of a host's timeline that the browser laid out (width and height > 0)."""
-    return driver.execute_script(
-        "var out = []; document.querySelectorAll('figure.timeline[data-host=\"' + arguments[0] + '\"] rect.stage-bar')"
-        ".forEach(function (r) { var b = r.getBoundingClientRect();"
-        " if (b.width > 0 && b.height > 0) { out.push(r.getAttribute('data-stage')); } }); return out;", host)
-
-
 def test_the_console_check_sees_errors(browser, tmp_path):
     """The check below is not blind: a page with a script error is caught."""
     path = os.path.join(str(tmp_path), 'broken.html')
     with open(path, 'w', encoding='utf-8') as handle:
         handle.write('<!DOCTYPE html><html><body><script>undefinedFunction();</script></body></html>')
-    logged = open_page(browser, path)
+    logged = util.open_page(browser, path)
     assert any('undefinedFunction' in e['message'] for e in logged), logged
 
 
 def test_the_real_run_renders_with_every_stage_and_finding(browser, tmp_path):
     report, path = write_page(tmp_path, runs.RUN1, 'run1.html', compare_to=runs.RUN2)
-    assert open_page(browser, path) == []
+    assert util.open_page(browser, path) == []
     host = report['hosts'][0]
-    assert bars(browser, 'kdebug-db') == [s['name'] for s in host['stages']]
+    assert util.bars(browser, 'kdebug-db') == [s['name'] for s in host['stages']]
     rows = browser.find_elements(By.CSS_SELECTOR, '#findings tr.finding-row')
     titles = {f['title'] for s in host['stages'] for f in s['findings']}
     assert {r.get_attribute('data-title') for r in rows} == titles == {'INFO: task hung in mnt_want_write'}
@@ -121,24 +72,24 @@ def test_the_real_run_renders_with_every_stage_and_finding(browser, tmp_path):
     assert 'INFO: task dd:1445 blocked for more than 10 seconds.' in browser.find_element(By.CSS_SELECTOR, 'tbody.finding-group pre.excerpt').text
     assert browser.find_elements(By.CSS_SELECTOR, 'tr.compare-row[data-state="new"]')
     assert len(browser.find_elements(By.CSS_SELECTOR, 'details.sysrq')) == 2
-    screenshot(browser, 'report-screenshot.png')
+    util.screenshot(browser, 'report-screenshot.png')
 
 
 def test_the_run_with_a_reset_host_renders(browser, tmp_path):
     report, path = write_page(tmp_path, runs.RUN2, 'run2.html')
-    assert open_page(browser, path) == []
-    assert bars(browser, 'kdebug-db') == ['dd', 'hang', 'after']
+    assert util.open_page(browser, path) == []
+    assert util.bars(browser, 'kdebug-db') == ['dd', 'hang', 'after']
     status = browser.find_element(By.CSS_SELECTOR, 'tr.stage-row[data-stage="hang"]').text
     assert 'unresponsive' in status and '(estimated)' in status
-    screenshot(browser, 'report-screenshot-hang.png')
+    util.screenshot(browser, 'report-screenshot-hang.png')
 
 
 def test_twenty_hosts_and_two_thousand_findings_render_and_filter(browser, tmp_path):
     run = runs.make_large_run(tmp_path, hosts=20, findings=2000, titles=400)
     report, path = write_page(tmp_path, run, 'large.html', compare_to=runs.RUN1)
-    assert open_page(browser, path) == []
+    assert util.open_page(browser, path) == []
     for host in report['hosts']:
-        assert bars(browser, host['name']) == [s['name'] for s in host['stages']]
+        assert util.bars(browser, host['name']) == [s['name'] for s in host['stages']]
     assert browser.execute_script("return document.querySelectorAll('.finding-marker').length") == 2000
     assert browser.find_element(By.ID, 'finding-shown').text == '400'
     box = browser.find_element(By.ID, 'finding-filter')
@@ -148,4 +99,4 @@ def test_twenty_hosts_and_two_thousand_findings_render_and_filter(browser, tmp_p
                                      " function (g) { return !g.hidden; }).map(function (g) { return g.getAttribute('data-search'); });")
     assert 0 < shown < 400 and len(visible) == shown and all('xfs_log_force' in v for v in visible)
     assert browser.get_log('browser') == []
-    screenshot(browser, 'report-screenshot-large.png', height=2400)
+    util.screenshot(browser, 'report-screenshot-large.png', height=2400)
