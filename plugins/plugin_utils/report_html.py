@@ -193,6 +193,9 @@ def _timeline(report, host, ids):
         if chars >= 3:
             label = s['name'] if len(s['name']) <= chars else s['name'][:max(chars - 1, 1)] + '\u2026'
             parts.append('<text x="%.1f" y="%d" fill="%s" pointer-events="none">%s</text>' % (x0 + 4, BAR_Y + 17, fg, _e(label)))
+        elif width >= 7 * len(str(s['index'])):  # too narrow for its name: its number (the # of the stage table)
+            parts.append('<text class="stage-number" x="%.1f" y="%d" fill="%s" text-anchor="middle" pointer-events="none">%d</text>'
+                         % (x0 + width / 2, BAR_Y + 17, fg, s['index']))
         parts.append('</g>')
     # memory lines, one polyline per stage (no samples between stages)
     mem = [(smp['time'], smp['mem_available_kb']) for s in host['stages'] for smp in s['samples']

@@ -140,3 +140,21 @@ def test_a_broken_rule_that_the_reason_quotes_is_not_repeated(tmp_path):
     dummy, text = render(run)
     row = re.search(r'<tr class="stage-row" data-stage="dd-light-ext4">.*?</tr>', text).group(0)
     assert row.count(page._e(rule)) == 1 and 'rule: ' + page._e(other) in row
+
+
+def test_a_bar_too_narrow_for_its_name_shows_its_number(tmp_path):
+    """In the lab's stress proof run proof-20261202T030729Z stages of 9 and 12 s sat in a 20
+    minute timeline with no label: a bar too narrow for its name shows its number (the # column
+    of the stage table)."""
+    run = runs.copy_run(runs.RUN2, tmp_path)
+    path = run + '/' + runs.HOST + '/03-after.json'
+    record = runs.load(path)
+    record['result']['end'] = record['result']['start'] + 6
+    record['result']['duration'] = 6
+    runs.save(path, record)
+    dummy, text = render(run)
+    after = text[text.index('data-stage="after"'):]
+    after = after[:after.index('</g>')]
+    assert re.search(r'<text class="stage-number" [^>]*>3</text>', after) and '>after<' not in after
+    dd = text[text.index('data-stage="dd"'):]
+    assert '>dd</text>' in dd[:dd.index('</g>')]  # a bar wide enough keeps its name
