@@ -393,6 +393,17 @@ _FAST_RECORD_RE = re.compile(
     br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?\n'
     br'((?:  hex dump \(first \d+ bytes\):\r?\n(?:[ \t]*[0-9a-fA-F]{2}(?: |(?=\r?\n))[^\n]*\n)*)?)'
     br'  backtrace(?: \(crc ([0-9a-fA-F]+)\))?:\r?(?:\n|\Z)')
+# The same regex for the exact layout mm/kmemleak.c:print_unreferenced() prints (one blank
+# where it prints one: "unreferenced object 0x%08lx (size %zu):\n", "  comm \"%s\", pid %d,
+# jiffies %lu" with " (age %d.%03ds)" until 5.x, hex_dump_object()'s "  hex dump (first %zu
+# bytes):\n" and "    %s\n" lines, "  backtrace:\n" or 6.x "  backtrace (crc %x):\n"), with the
+# same groups: every text it matches _FAST_RECORD_RE matches with the same groups (comm holds
+# no '"', so the greedy "(.*)" stops at the same place), and about 3x faster; tried first.
+_EXACT_RECORD_RE = re.compile(
+    br' (?:\((percpu|phys)\) )?(0x[0-9a-f]+) \(size (\d+)\)(?: \((percpu|phys)\))?:\n'
+    br'  comm "([^"\n]*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\n'
+    br'((?:  hex dump \(first \d+ bytes\):\n(?:    [0-9a-f]{2} [^\n]*\n)*)?)'
+    br'  backtrace(?: \(crc ([0-9a-f]+)\))?:(?:\n|\Z)')
 # The fast regexes match fixed printable text around the fields, so a control byte can only be
 # inside comm, the text column of a hex dump line or a frame line: the fast path cleans those as
 # the line parser does (kmsg.clean). An ESC is the exception: clean() removes the terminal
@@ -465,7 +476,7 @@ class _FastParser(object):
             return False
         if len(part) > MAX_LINE and max(len(p) for p in part.split(b'\n')) >= MAX_LINE:
             return False  # the line parser cuts such a line
-        m = _FAST_RECORD_RE.match(part)
+        m = _EXACT_RECORD_RE.match(part) or _FAST_RECORD_RE.match(part)
         if m is None:
             return False
         frames = part[m.end():]
@@ -522,51 +533,54 @@ def _close_into(summary, parser):
         summary.add(rec, rec.get('_sites'))
 
 
-def _read_chunks(stream):
-    """Blocks of whole lines with LF ends (kmsg.LineReader: CR ends, capped lines)."""
-    reader = stream if isinstance(stream, LineReader) else LineReader(stream)
-    return reader.blocks()
+def _reader(stream):
+    """The reader of blocks of whole lines with LF ends (kmsg.LineReader: CR ends, capped
+    lines, the line ends of each block counted)."""
+    return stream if isinstance(stream, LineReader) else LineReader(stream)
 
 
 def _fast_block(summary, fast, block, lineno):
-    """Records of ``block`` (records start at line starts); returns the next line number.
+    """Records of ``block`` (records start at line starts); lineno: the line of its start.
 
     The loop counts a record of a finding already known itself (most records: a leak repeats);
     anything else goes through _FastParser.record()/add(), or the line parser for a record not
     in the plain format. Line numbers are counted only where one is needed."""
     parts = block.split(b'\n' + _SEP)
     last = len(parts) - 1
-    end = lineno + block.count(b'\n')
     counted = 0  # lineno is the line of parts[counted]
-    match = _FAST_RECORD_RE.match
+    match = _EXACT_RECORD_RE.match  # a record it does not match goes through record()
     cache = fast.cache
     comms = fast.comms
     known = None if summary.ignore else summary.findings  # ignore patterns: record() applies them
     count_more = Summary.count_more
     records = corrupted = 0
-    for idx in range(last + 1):
+    head = parts[0]
+    if head.startswith(_SEP):
+        parts[0] = head[len(_SEP):]
+        first = 0
+    else:
+        if head.strip():  # text before the first record
+            parser = RecordParser()
+            _lines_into(summary, parser, head, lineno)
+            _close_into(summary, parser)
+        first = 1
+    if known is not None and _ESC in block:
+        known = None  # a record with an ESC goes through record() (one test per block, not per record)
+    for idx in range(first, last + 1):
         part = parts[idx]
-        if idx == 0:
-            if part.startswith(_SEP):
-                part = part[len(_SEP):]
-            else:
-                if part.strip():  # text before the first record
-                    parser = RecordParser()
-                    _lines_into(summary, parser, part, lineno)
-                    _close_into(summary, parser)
-                continue
-        if known is not None and _ESC not in part and len(part) <= MAX_LINE:
+        if known is not None and len(part) <= MAX_LINE:
             m = match(part)
             if m is not None:
                 hit = cache.get(part[m.end():])
-                comm = comms.get(m.group(5))
+                size, comm = m.group(3, 5)
+                comm = comms.get(comm)
                 if hit is not None and comm is not None and not hit[4]:
                     f = known.get(hit[3])
                     if f is not None:
                         records += 1
                         if hit[2]:
                             corrupted += 1
-                        count_more(f, int(m.group(3)), comm)
+                        count_more(f, int(size), comm)
                         continue
         got = fast.record(part)
         if got is True:
@@ -582,7 +596,6 @@ def _fast_block(summary, fast, block, lineno):
             fast.add(got, lineno)
     summary.records += records
     summary.corrupted += corrupted
-    return end
 
 
 def summarize_stream(stream, ignore=None, max_findings=None):
@@ -599,9 +612,12 @@ def summarize_stream(stream, ignore=None, max_findings=None):
     parser = RecordParser()
     carry = b''
     lineno = 1
+    newlines = 0  # line ends read so far (the reader counts them)
     mode = None
     try:
-        for chunk in _read_chunks(stream):
+        reader = _reader(stream)
+        for chunk in reader.blocks():
+            newlines += reader.block_lines
             buf = carry + chunk if carry else chunk
             carry = b''
             if mode is None:
@@ -616,8 +632,9 @@ def summarize_stream(stream, ignore=None, max_findings=None):
             if mode == 'fast':
                 last = buf.rfind(b'\n' + _SEP)
                 if last >= 0:
-                    lineno = _fast_block(summary, fast, buf[:last + 1], lineno)
+                    _fast_block(summary, fast, buf[:last + 1], lineno)
                     carry = buf[last + 1:]
+                    lineno = newlines - carry.count(b'\n') + 1
                 elif len(buf) > _MAX_CARRY:
                     mode = 'slow'  # not a kmemleak report after all
                 else:
