@@ -1330,7 +1330,7 @@ class FindingCollector(object):
         scanner = _Scanner()
         for block in reader.blocks():
             if block.endswith(b'\n'):
-                self._scan_block(scanner, block, len(block))
+                self._scan_block(scanner, block, len(block), reader.block_lines)
             else:  # the last line, without its line end (cut mid-way?)
                 self._partial_next = True
                 self._feed_bytes_line(block)
@@ -1341,27 +1341,36 @@ class FindingCollector(object):
             raw = raw[:MAX_LINE * 4]
         self.feed(raw.decode('utf-8', 'replace'))
 
-    def _scan_block(self, scanner, buf, end):
-        """Process buf[:end] (ends with a newline)."""
+    def _scan_block(self, scanner, buf, end, nlines):
+        """Process buf[:end] (ends with a newline; nlines: its line ends, as the reader counted
+        them). Skipped lines are counted from the nearer known count: the lines before pos
+        (``seen``), or nlines from the end of the block."""
         pos = 0
+        seen = 0  # line ends in buf[:pos]
         scanner.reset(buf, end)
         while pos < end:
             if not self.active and self.all_locks is None and not self.await_message:
                 hit = scanner.next_hit(pos)
                 if hit < 0:
-                    self.lines += buf.count(b'\n', pos, end)
+                    self.lines += nlines - seen
                     self.prev_kmsg = False
                     return
                 nl = buf.rfind(b'\n', pos, hit)
                 start = nl + 1 if nl >= 0 else pos
                 if start > pos:
-                    self.lines += buf.count(b'\n', pos, start)
+                    if start - pos <= end - start:
+                        skipped = buf.count(b'\n', pos, start)
+                    else:
+                        skipped = nlines - seen - buf.count(b'\n', start, end)
+                    self.lines += skipped
+                    seen += skipped
                     self.prev_kmsg = False
                 pos = start
             nl = buf.find(b'\n', pos, end)
             if nl < 0:
                 nl = end
             self._feed_bytes_line(buf[pos:nl])
+            seen += 1
             pos = nl + 1
 
 
@@ -1411,23 +1420,37 @@ def _skeleton_pairs(needles, delete):
 class _Scanner(object):
     """Finds the next place that may start a report: per block, a find of each keyword's
     skeleton in the block's skeleton, then bytes.find of the keywords the skeleton may hold
-    (C speed). A keyword with a skeleton shorter than 2 bytes is looked for directly."""
+    (C speed). A keyword with a skeleton shorter than 2 bytes, or whose skeleton was found in
+    most blocks so far (too common in this input to rule a block out), is looked for directly
+    in the whole buffer, one find per buffer (cheaper than one per block). Only the speed
+    depends on which keywords are looked for directly, not the hits."""
 
     NEEDLES = _scanner_needles()
     DELETE = _skeleton_table(NEEDLES)
     PAIRS = _skeleton_pairs(NEEDLES, DELETE)
+    #: blocks a keyword's skeleton is tried in before it may be looked for directly
+    TRIES = 16
 
     def __init__(self):
         self.buf = b''
         self.end = 0
         self.hi = 0      # end of the current block
         self.next = []   # [position, keyword] of the keywords found in the current block
+        self.direct = [needle for needle, sk in self.PAIRS if sk is None]
+        self.pairs = [[needle, sk, 0, 0] for needle, sk in self.PAIRS if sk is not None]  # tries, skeleton hits
+        self.direct_next = []  # [position, keyword] of the keywords looked for in the whole buffer
 
     def reset(self, buf, end):
         self.buf = buf
         self.end = end
         self.hi = 0
         self.next = []
+        nxt = []
+        for needle in self.direct:
+            p = buf.find(needle, 0, end)
+            if p >= 0:
+                nxt.append([p, needle])
+        self.direct_next = nxt
 
     def _load(self, lo):
         """Make [lo, next line end after lo + SCAN_BLOCK) the current block."""
@@ -1439,37 +1462,61 @@ class _Scanner(object):
         self.hi = hi
         skel = buf[lo:hi].translate(None, self.DELETE)
         nxt = []
-        for needle, sk in self.PAIRS:
-            if sk is None or sk in skel:
-                p = buf.find(needle, lo, hi)
+        common = None
+        for pair in self.pairs:
+            pair[2] += 1
+            if pair[1] in skel:
+                pair[3] += 1
+                p = buf.find(pair[0], lo, hi)
                 if p >= 0:
-                    nxt.append([p, needle])
+                    nxt.append([p, pair[0]])
+                if pair[2] >= self.TRIES and pair[3] * 4 > pair[2] * 3:
+                    common = pair
         self.next = nxt
+        if common is not None:  # from the next block on: found in the rest of the buffer
+            self.pairs.remove(common)
+            self.direct.append(common[0])
+            p = buf.find(common[0], hi, end)
+            if p >= 0:
+                self.direct_next.append([p, common[0]])
+
+    @staticmethod
+    def _first(buf, items, pos, hi):
+        """The first position >= pos of the keywords in items (refound in buf[pos:hi] when
+        behind pos; those not found there are dropped), or -1."""
+        best = -1
+        alive = []
+        for item in items:
+            p = item[0]
+            if p < pos:
+                p = buf.find(item[1], pos, hi)
+                if p < 0:
+                    continue
+                item[0] = p
+            alive.append(item)
+            if best < 0 or p < best:
+                best = p
+        items[:] = alive
+        return best
 
     def next_hit(self, pos):
         """Position of the first keyword at or after pos in buf[:end], or -1."""
         buf = self.buf
-        while pos < self.end:
+        end = self.end
+        direct = self._first(buf, self.direct_next, pos, end) if self.direct_next else -1
+        while pos < end:
             if pos >= self.hi:
-                self._load(pos)
+                self._load(pos)  # may move a keyword to those looked for directly
+                if self.direct_next:
+                    direct = self._first(buf, self.direct_next, pos, end)
             hi = self.hi
-            best = -1
-            alive = []
-            for item in self.next:
-                p = item[0]
-                if p < pos:
-                    p = buf.find(item[1], pos, hi)
-                    if p < 0:
-                        continue
-                    item[0] = p
-                alive.append(item)
-                if best < 0 or p < best:
-                    best = p
-            self.next = alive
+            best = self._first(buf, self.next, pos, hi)
             if best >= 0:
-                return best
+                return direct if 0 <= direct < best else best
+            if 0 <= direct < hi:
+                return direct
             pos = hi
-        return -1
+        return direct
 
 
 def collect(lines, types=None, max_findings=None, source=None):
