@@ -66,7 +66,7 @@ def monitor_command(path, command, timeout=10.0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--log', required=True, help='the VM serial log (kdebug_lab_serial_log)')
     parser.add_argument('--marker', required=True, help='text whose appearance pauses the VM')
     parser.add_argument('--monitor', required=True, help='the VM monitor socket (kdebug_lab_monitor_socket)')

@@ -241,7 +241,7 @@ def _extravars(values):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('-i', '--inventory', action='append', required=True, help='inventory (repeatable)')
     parser.add_argument('--playbook', default='playbooks/stress.yml', help='relative to the checkout, or absolute')
     parser.add_argument('-e', '--extra-vars', action='append', help='KEY=VALUE, @FILE (YAML/JSON) or JSON')

@@ -100,12 +100,12 @@ def test_job_templates_run_playbooks_of_the_collection_with_their_surveys():
 
 
 def test_job_template_task_prompts_for_limit_and_variables_and_enables_the_survey():
-    task = next(a for _, m, a in _awx_tasks() if m == 'awx.awx.job_template')
+    task = next(a for dummy, m, a in _awx_tasks() if m == 'awx.awx.job_template')
     assert task['ask_limit_on_launch'] is True and task['ask_variables_on_launch'] is True
     assert task['survey_enabled'] is True
     assert 'item.survey' in task['survey_spec'] and 'from_yaml' in task['survey_spec']
     assert task['job_slice_count'] == '{{ item.job_slice_count | int }}'
-    wf = next(a for _, m, a in _awx_tasks() if m == 'awx.awx.workflow_job_template')
+    wf = next(a for dummy, m, a in _awx_tasks() if m == 'awx.awx.workflow_job_template')
     assert wf['ask_limit_on_launch'] is True and wf['survey_enabled'] is True
 
 

@@ -195,7 +195,7 @@ def _bool_questions():
 def test_role_reads_a_boolean_asked_as_text_with_the_bool_filter(role, variable):
     """The survey gives "false" (a non-empty string): every use in the role must be `| bool`."""
     uses, bare = 0, []
-    for dirpath, _, files in os.walk(os.path.join(ROOT, 'roles', role)):
+    for dirpath, dummy, files in os.walk(os.path.join(ROOT, 'roles', role)):
         if os.path.basename(dirpath) == 'meta':
             continue
         for name in files:
@@ -216,7 +216,7 @@ def test_no_prompt_in_the_playbooks_or_roles():
     """AWX jobs cannot answer prompts: no vars_prompt, no pause that waits for input."""
     found = []
     for top in ('playbooks', 'roles'):
-        for dirpath, _, files in os.walk(os.path.join(ROOT, top)):
+        for dirpath, dummy, files in os.walk(os.path.join(ROOT, top)):
             for name in files:
                 if not name.endswith(('.yml', '.yaml')):
                     continue

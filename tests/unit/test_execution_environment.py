@@ -148,7 +148,7 @@ def test_python_requirements_are_the_dev_pins_and_cover_the_controller_plugins_i
     pins = _dev_pins()
     reqs = {}
     for line in _pip_lines(os.path.join(ROOT, DEPS['python'])):
-        name, _, version = line.partition('==')
+        name, dummy, version = line.partition('==')
         assert version, 'pin every EE requirement: %s' % line
         assert pins.get(name.lower()) == version, '%s: requirements-dev.txt pins %s' % (line, pins.get(name.lower()))
         reqs[name.lower()] = version
@@ -158,7 +158,7 @@ def test_python_requirements_are_the_dev_pins_and_cover_the_controller_plugins_i
     needed = {}
     for sub in ('action', 'filter', 'lookup', 'callback', 'test', 'inventory', 'plugin_utils', 'vars', 'connection'):
         top = os.path.join(ROOT, 'plugins', sub)
-        for dirpath, _, files in os.walk(top):
+        for dirpath, dummy, files in os.walk(top):
             for name in files:
                 if not name.endswith('.py'):
                     continue
@@ -205,7 +205,7 @@ def _collections_used(installed):
     used = {}
     pattern = re.compile(r'(?<![\w.])([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\.[a-z_][a-z0-9_]*')
     for top in ('roles', 'playbooks'):
-        for dirpath, _, files in os.walk(os.path.join(ROOT, top)):
+        for dirpath, dummy, files in os.walk(os.path.join(ROOT, top)):
             for name in files:
                 if not name.endswith(('.yml', '.yaml', '.j2')):
                     continue

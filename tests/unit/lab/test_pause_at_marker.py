@@ -26,7 +26,7 @@ class FakeMonitor(threading.Thread):
     def run(self):
         while True:
             try:
-                conn, _ = self.srv.accept()
+                conn, dummy = self.srv.accept()
             except OSError:
                 return
             conn.sendall(b'QEMU 7.2.0 monitor - type \'help\' for more information\r\n(qemu) ')
@@ -62,15 +62,15 @@ def test_pauses_when_the_marker_is_appended_not_for_an_earlier_one(tmp_path):
         fobj.flush()
         time.sleep(0.8)
         fobj.write('ng start\n')  # the marker split over two reads
-    out, _ = proc.communicate(timeout=20)
+    out, dummy = proc.communicate(timeout=20)
     assert proc.returncode == 0, out
     assert mon.commands == ['stop', 'info status']
     assert 'paused' in out
 
 
 def test_gives_up_when_the_marker_never_comes(tmp_path):
-    _, mon, proc = _start(tmp_path, '--timeout', '1')
-    out, _ = proc.communicate(timeout=20)
+    dummy, mon, proc = _start(tmp_path, '--timeout', '1')
+    out, dummy = proc.communicate(timeout=20)
     assert proc.returncode == 1, out
     assert mon.commands == []
 
@@ -84,6 +84,6 @@ def test_says_when_the_monitor_is_not_there(tmp_path):
     time.sleep(0.5)
     with open(log, 'a') as fobj:
         fobj.write('M\n')
-    out, _ = proc.communicate(timeout=20)
+    out, dummy = proc.communicate(timeout=20)
     assert proc.returncode == 2, out
     assert 'none.sock' in out

@@ -157,7 +157,7 @@ def test_run_summary_has_status_stats_artifacts_and_findings(project):
 
 
 def test_check_run_names_each_problem(project):
-    summary, _ = _run(project)
+    summary, dummy = _run(project)
     problems = stress_runner.check_run(summary, expect_status='failed', expect_rc=2, hosts=['standin1', 'nohost'])
     assert "status 'successful', expected 'failed'" in problems
     assert 'rc 0, expected 2' in problems
