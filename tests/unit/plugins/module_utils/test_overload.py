@@ -139,6 +139,24 @@ def test_fsfreeze_holds_from_the_freeze_not_from_the_stage_start(tmp_path, monke
     assert stage.result['thawed_at'] > 0
 
 
+@pytest.mark.parametrize('version, policy', [('systemd 252 (252.39-1~deb12u1)\n+PAM +AUDIT', True),
+                                             ('systemd 219\n+PAM +AUDIT', False), ('', False)])
+def test_the_unit_goes_on_after_an_oom_kill_where_systemd_can_say_so(version, policy, monkeypatch):
+    monkeypatch.setattr(overload, 'which', lambda name, path=None: '/usr/bin/' + name)
+    calls = []
+
+    def runner(argv, check=True, timeout=60):
+        calls.append(argv)
+        return (0, version, '') if argv[:2] == ['systemctl', '--version'] else (0, '', '')
+    unit = overload.Systemd('kdebug-overload-x', runner=runner)
+    unit.start(['dd', 'if=/dev/zero'], '/tmp/out')
+    argv = calls[-1]
+    assert argv[:3] == ['systemd-run', '--unit', 'kdebug-overload-x']
+    assert ('OOMPolicy=continue' in argv) is policy  # systemd 219 (RHEL 7) refuses the unknown property
+    assert 'OOMScoreAdjust=%d' % overload.WORKLOAD_OOM_SCORE_ADJ in argv
+    assert argv[argv.index('--') + 1:][-2:] == ['dd', 'if=/dev/zero']
+
+
 def test_fsfreeze_refuses_system_mounts(tmp_path):
     stage = overload.FsfreezeStall('freeze', {'mountpoint': '/'}, str(tmp_path))
     stage.tools = lambda: None
