@@ -39,3 +39,27 @@ if COLLECTIONS_ROOT not in sys.path:
 os.environ['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(
     p for p in (COLLECTIONS_ROOT, os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p
 )
+
+
+# Tests that do not depend on the ansible-core version of a matrix leg (a browser, a stand-in
+# qemu, ansible-builder, the lab tools, pure-Python report rendering of 240 MiB of logs): the
+# 2.19 leg runs them, the other legs deselect them with -m "not one_leg" (Makefile unit-%), so
+# that each CI run has them once instead of three times.
+ONE_LEG = (
+    'tests/unit/lab/',
+    'tests/unit/plugins/plugin_utils/test_report_browser.py',
+    'tests/unit/plugins/plugin_utils/test_report_junit.py::test_long_logs_are_cut_so_the_file_stays_under_its_bound',
+    'tests/unit/test_execution_environment.py',
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'one_leg: runs in one matrix leg only (independent of ansible-core)')
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+    for item in items:
+        rel = os.path.relpath(str(item.fspath), ROOT) + '::' + item.name.split('[')[0]
+        if any(rel.startswith(prefix) for prefix in ONE_LEG):
+            item.add_marker(pytest.mark.one_leg)

@@ -19,14 +19,17 @@ import sys
 import time
 
 
-def wait_for_marker(log, marker, timeout, poll=0.5):
-    """True when a line holding marker is appended to log within timeout seconds."""
+def log_size(log):
+    return os.path.getsize(log) if os.path.exists(log) else 0
+
+
+def wait_for_marker(log, marker, timeout, offset, poll=0.5):
+    """True when a line holding marker is appended to log after offset within timeout seconds."""
     needle = marker.encode()
     deadline = time.monotonic() + timeout
-    offset = os.path.getsize(log) if os.path.exists(log) else 0
     tail = b''
     while time.monotonic() < deadline:
-        size = os.path.getsize(log) if os.path.exists(log) else 0
+        size = log_size(log)
         if size < offset:  # the log was truncated (a new VM): read it from the start
             offset, tail = 0, b''
         if size > offset:
@@ -73,8 +76,10 @@ def main(argv=None):
     parser.add_argument('--timeout', type=float, default=3600, help='seconds to wait for the marker')
     parser.add_argument('--delay', type=float, default=5, help='seconds between the marker and the stop')
     args = parser.parse_args(argv)
-    print('pause_at_marker: waiting up to %ds for %r in %s' % (args.timeout, args.marker, args.log), flush=True)
-    if not wait_for_marker(args.log, args.marker, args.timeout):
+    offset = log_size(args.log)  # from here on: earlier runs' markers do not count
+    print('pause_at_marker: waiting up to %ds for %r in %s after byte %d' % (args.timeout, args.marker, args.log, offset),
+          flush=True)
+    if not wait_for_marker(args.log, args.marker, args.timeout, offset):
         print('pause_at_marker: %r did not appear within %ds' % (args.marker, args.timeout), flush=True)
         return 1
     time.sleep(args.delay)

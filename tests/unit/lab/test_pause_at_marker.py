@@ -49,12 +49,13 @@ def _start(tmp_path, *extra):
     proc = subprocess.Popen([sys.executable, SCRIPT, '--log', str(log), '--marker', 'kdebug: stage hang start',
                              '--monitor', sock, '--delay', '0'] + list(extra),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert 'waiting up to' in proc.stdout.readline()  # it has taken the log's size: appending counts from here
     return log, mon, proc
 
 
 def test_pauses_when_the_marker_is_appended_not_for_an_earlier_one(tmp_path):
     log, mon, proc = _start(tmp_path, '--timeout', '20')
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert proc.poll() is None, 'an earlier run\'s marker must not pause the VM'
     assert mon.commands == []
     with open(log, 'a') as fobj:
@@ -81,7 +82,7 @@ def test_says_when_the_monitor_is_not_there(tmp_path):
     proc = subprocess.Popen([sys.executable, SCRIPT, '--log', str(log), '--marker', 'M', '--monitor',
                              str(tmp_path / 'none.sock'), '--delay', '0', '--timeout', '10'],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(0.5)
+    assert 'waiting up to' in proc.stdout.readline()
     with open(log, 'a') as fobj:
         fobj.write('M\n')
     out, dummy = proc.communicate(timeout=20)
