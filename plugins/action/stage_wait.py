@@ -160,7 +160,9 @@ class ActionModule(ActionBase):
                     'silent_for': round(watch.clock() - max(watch.last_answer, watch.last_console), 1),
                     'console_size': watch.console_size}, 'changed': False})
                 return result
-            display.display('stage_wait %s: %ds of at most %ds' % (label, watch.elapsed(), timeout))
+            display.display('stage_wait %s: %ds of at most %ds%s' % (
+                label, watch.elapsed(), timeout,
+                '' if watch.elapsed() < timeout else ' (the stage stops itself; waiting up to %ds more for its result)' % grace))
             time.sleep(poll)
         result.update({'stage_wait': {'verdict': 'finished', 'waited': round(watch.elapsed(), 1),
                                       'unreachable_polls': unreachable_polls, 'console_size': watch.console_size},
