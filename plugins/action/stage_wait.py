@@ -66,6 +66,11 @@ class Watch:
                 return 'unresponsive'
         # the job's own timeout stops the workload; this is the bound on waiting for its result
         if now - self.start >= self.timeout + self.grace:
+            # a host whose console still prints but that has not answered for the grace cannot be
+            # cleaned up or read: the lab's heavy dd printed OOM kills and hung tasks for 22
+            # minutes without one ssh answer. It takes the unresponsive path (SysRq, recovery).
+            if self.silent_since is not None and now - self.last_answer >= self.grace:
+                return 'unresponsive'
             return 'timeout'
         return None
 

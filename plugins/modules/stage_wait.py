@@ -29,7 +29,9 @@ options:
     type: str
     required: true
   timeout:
-    description: Seconds the job may take; after that plus O(grace) the verdict is C(timeout).
+    description:
+      - Seconds the job may take; after that plus O(grace) the verdict is C(timeout), or C(unresponsive) when the
+        host has not answered for O(grace) seconds by then (its console may still print: it cannot be cleaned up or read).
     type: float
     default: 600
   poll:
@@ -97,7 +99,9 @@ stage_wait:
   type: dict
   contains:
     verdict:
-      description: C(finished), C(unresponsive) (no answer and no console output for O(grace) seconds) or C(timeout).
+      description:
+        - C(finished), C(unresponsive) (no answer and no console output for O(grace) seconds, or no answer for
+          O(grace) seconds when the bound of O(timeout) plus O(grace) is reached) or C(timeout).
       type: str
     waited:
       description: Seconds waited.

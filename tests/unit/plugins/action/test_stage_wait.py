@@ -66,3 +66,31 @@ def test_the_grace_counts_from_the_last_sign_of_life():
     # the last answer was at 25: 30 s without one
     clock.now = 55
     assert watch.verdict() == 'unresponsive'
+
+
+def test_alive_on_the_console_but_unreachable_past_the_bound_is_unresponsive():
+    clock = Clock()
+    watch = Watch(timeout=100, grace=30, clock=clock)
+    watch.console(1000)
+    clock.now = 5
+    watch.no_answer()
+    size = 1000
+    for t in range(10, 130, 10):
+        clock.now = t
+        size += 80  # OOM kills and hung-task reports keep coming
+        watch.console(size)
+        assert watch.verdict() is None, t
+    clock.now = 130
+    watch.console(size + 80)
+    assert watch.verdict() == 'unresponsive'
+
+
+def test_a_host_that_answered_lately_is_a_timeout_past_the_bound():
+    clock = Clock()
+    watch = Watch(timeout=100, grace=30, clock=clock)
+    clock.now = 110
+    watch.answered()
+    clock.now = 120
+    watch.no_answer()
+    clock.now = 130
+    assert watch.verdict() == 'timeout'
