@@ -31,7 +31,7 @@ options:
   timeout:
     description:
       - Seconds the job may take; after that plus O(grace) the verdict is C(timeout), or C(unresponsive) when the
-        host has not answered for O(grace) seconds by then (its console may still print: it cannot be cleaned up or read).
+        host has not answered for O(grace) seconds by then (its console may still print, but it cannot be cleaned up or read).
     type: float
     default: 600
   poll:
