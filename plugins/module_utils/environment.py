@@ -88,7 +88,26 @@ VOLATILE_SYSCTLS = (
     'fs.file-nr', 'fs.aio-nr', 'fs.quota.*', 'fs.binfmt_misc.*', 'net.netfilter.nf_conntrack_count',
     'net.core.netdev_rss_key', 'net.ipv4.tcp_fastopen_key', 'net.*.conf.veth*', 'net.*.neigh.veth*',
 )
+# sysctls the kernel computes once at boot from the memory there is at that moment, which
+# differs between boots of the same machine: on the lab VM (kernel 6.1, OVMF) the EFI boot
+# services memory, given back only by an arch_initcall (arch/x86/platform/efi/quirks.c
+# efi_free_boot_services), was 43212K in one boot and 34888K in the next, and kernel.threads-max
+# went from 7056 to 6992. kernel/fork.c set_max_threads() (from fork_init) and mm/mmap.c
+# init_user_reserve()/init_admin_reserve() (subsys_initcall). The memory size itself is
+# hardware.memory_mib. Kept apart in ``volatile``, never digested.
+BOOT_DERIVED_SYSCTLS = ('kernel.threads-max', 'vm.user_reserve_kbytes', 'vm.admin_reserve_kbytes')
+# fork_init() sets the init user namespace's limits to threads-max / 2: user.max_*_namespaces at
+# that value are recorded as this text; any other value (a limit someone set, such as
+# user.max_user_namespaces = 0) as it is.
+NAMESPACE_LIMITS = 'user.max_*_namespaces'
+NAMESPACE_LIMIT_DEFAULT = 'kernel.threads-max/2 (the kernel default)'
+# devtmpfs is sized at devtmpfs_init() (drivers/base/devtmpfs.c), before that memory is given
+# back, with shmem's default of half the RAM then (mm/shmem.c shmem_default_max_blocks and
+# _inodes): its size= and nr_inodes= vary between boots like those sysctls.
+BOOT_DERIVED_MOUNT_OPTIONS = {'devtmpfs': ('size=', 'nr_inodes=')}
 IDENTITY_SYSCTLS = ('kernel.hostname', 'kernel.domainname')
+# Directories of /proc/sys never entered (see collect_sysctl).
+SYSCTL_DIRS_NOT_WALKED = frozenset(('fs.binfmt_misc',))
 
 # Pseudo filesystems: their options say nothing about the environment.
 PSEUDO_FS_TYPES = frozenset((
@@ -857,6 +876,11 @@ class Collector(object):
             elif len(mounts) >= self.max_entries:
                 section.incomplete('more than max_entries=%d mounts: the rest left out' % self.max_entries)
                 break
+            derived = BOOT_DERIVED_MOUNT_OPTIONS.get(fstype)
+            if derived and any(o.startswith(derived) for o in options):
+                section.volatile.setdefault('boot_derived_options', {})[mountpoint] = [
+                    o for o in options if o.startswith(derived)]
+                options = [o for o in options if not o.startswith(derived)]
             mounts[mountpoint] = dict(type=fstype, source=source, options=options)
         section.data['mounts'] = mounts
         if stacked:
@@ -869,12 +893,12 @@ class Collector(object):
         volatile = {}
         full_stop = False
         for dirpath, dirnames, filenames in os.walk(base):
-            dirnames.sort()
             rel = os.path.relpath(dirpath, base)
             prefix = '' if rel == '.' else rel.replace(os.sep, '.') + '.'
-            if prefix == 'fs.binfmt_misc.':
-                dirnames[:] = []
-                continue
+            # pruned before os.walk opens them: fs/binfmt_misc is an autofs mount point under
+            # systemd (proc-sys-fs-binfmt_misc.automount), and opening it mounts binfmt_misc
+            # and loads its module, so a fingerprint would change the kernel section of the next
+            dirnames[:] = sorted(d for d in dirnames if prefix + d not in SYSCTL_DIRS_NOT_WALKED)
             if self.budget.exhausted():
                 section.incomplete('stopped at %s: the time budget (timeout) was used up' % prefix)
                 break
@@ -896,7 +920,7 @@ class Collector(object):
                 except (IOError, OSError):
                     unreadable += 1
                     continue
-                if matches_any(name, VOLATILE_SYSCTLS):
+                if name in BOOT_DERIVED_SYSCTLS or matches_any(name, VOLATILE_SYSCTLS):
                     volatile[name] = value
                 elif matches_any(name, self.sysctl_exclude):
                     continue
@@ -908,6 +932,12 @@ class Collector(object):
             if full_stop:
                 section.incomplete('more than max_entries=%d sysctls: the rest left out' % self.max_entries)
                 break
+        threads_max = _int(volatile.get('kernel.threads-max'))
+        for name in sorted(values):
+            if threads_max is not None and fnmatch.fnmatchcase(name, NAMESPACE_LIMITS) \
+                    and values[name] == str(threads_max // 2):
+                volatile[name] = values[name]
+                values[name] = NAMESPACE_LIMIT_DEFAULT
         if not values:
             section.notes.append('no sysctl could be read under /proc/sys')
         section.data['values'] = values

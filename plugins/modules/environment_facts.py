@@ -22,8 +22,11 @@ description:
     fingerprints of two hosts, or of one host at two times, are
     compared by the P(kdebug.kernel.environment_diff#filter) filter and by
     C(playbooks/compare_environments.yml).
-  - Volatile values (uptime, free memory, CPU frequency, counters, per-boot random sysctls)
-    are never digested; they are kept apart in each section's C(volatile). Values that
+  - Volatile values (uptime, free memory, CPU frequency, counters, per-boot random sysctls,
+    and what the kernel sizes at boot from the memory there is at that moment, which varies
+    between boots of the same machine - C(kernel.threads-max), C(vm.user_reserve_kbytes),
+    C(vm.admin_reserve_kbytes), the C(size=) and C(nr_inodes=) of devtmpfs) are never
+    digested; they are kept apart in each section's C(volatile). Values that
     identify one host (hostname, machine id, MAC addresses, DMI serials, boot id) are kept
     apart in C(identity), which no digest covers.
   - Read-only; nothing on the host is changed. rpm (RHEL, Fedora, SUSE) and dpkg (Debian,
@@ -48,7 +51,9 @@ options:
         O(max_modified_files). Reads every packaged file, which takes minutes on a large host.
       - V(filesystems) mounted filesystems (type, source, options), pseudo filesystems and
         session/container mounts left out.
-      - V(sysctl) every readable value under C(/proc/sys).
+      - V(sysctl) every readable value under C(/proc/sys) but C(fs/binfmt_misc), an automount
+        point that opening would mount. C(user.max_*_namespaces) at the kernel's default (half
+        of C(kernel.threads-max)) are recorded as that default.
       - V(config_files) sha256, size, mode and owner of configuration files (O(config_files)
         plus, with O(config_defaults), a built-in list of kernel, boot, systemd, package
         manager, limits, time and locale files).

@@ -356,6 +356,73 @@ def test_sysctl_and_mount_exclude(host):
     assert sorted(section(fp, 'filesystems')['mounts']) == ['/', '/dev', '/dev/shm']
 
 
+def test_values_the_kernel_derives_at_boot_from_memory_do_not_count(host):
+    # The lab VM's two boots (kernel 6.1 under OVMF, same VM, same 1 GiB): the EFI boot services
+    # memory differed (43212K, 34888K), and with it what the kernel sizes from the memory there is
+    # early in the boot. MemTotal (hardware.memory_mib) was the same.
+    mounts = fixture_text('mounts_bookworm.txt')
+    boots = [('7056', '3528', '29035', 'size=451628k,nr_inodes=112907'),
+             ('6992', '3496', '29052', 'size=447492k,nr_inodes=111873')]
+    fps = []
+    for threads, namespaces, reserve, devtmpfs in boots:
+        host.write('proc/sys/kernel/threads-max', threads + '\n')
+        for kind in ('user', 'net', 'mnt', 'cgroup'):
+            host.write('proc/sys/user/max_%s_namespaces' % kind, namespaces + '\n')
+        host.write('proc/sys/user/max_inotify_instances', '128\n')
+        host.write('proc/sys/vm/user_reserve_kbytes', reserve + '\n')
+        host.write('proc/sys/vm/admin_reserve_kbytes', '8192\n')
+        host.write('proc/mounts', mounts.replace('size=12334096k,nr_inodes=3083524', devtmpfs))
+        fps.append(host.fingerprint(sections=['sysctl', 'filesystems']))
+    first, second = fps
+    assert second['digests'] == first['digests']
+    assert diff_fingerprints(first, second, ignore=[])['same']
+    values = section(second, 'sysctl')['values']
+    assert values['user.max_user_namespaces'] == env.NAMESPACE_LIMIT_DEFAULT
+    assert values['user.max_inotify_instances'] == '128'
+    assert 'kernel.threads-max' not in values and 'vm.user_reserve_kbytes' not in values
+    volatile = second['sections']['sysctl']['volatile']['values']
+    assert volatile['kernel.threads-max'] == '6992' and volatile['user.max_net_namespaces'] == '3496'
+    assert section(second, 'filesystems')['mounts']['/dev']['options'] == ['rw', 'relatime', 'mode=755']
+    assert second['sections']['filesystems']['volatile']['boot_derived_options'] == {
+        '/dev': ['size=447492k', 'nr_inodes=111873']}
+    # tmpfs sizes are someone's choice (or derived from the memory once it is all there): kept
+    assert section(second, 'filesystems')['mounts']['/dev/shm']['options'] == ['rw', 'relatime', 'size=24683568k']
+    # a limit someone set is a difference: user namespaces turned off
+    host.write('proc/sys/user/max_user_namespaces', '0\n')
+    third = host.fingerprint(sections=['sysctl', 'filesystems'])
+    diff = diff_fingerprints(second, third, ignore=[])
+    assert diff['summary']['lines'] == ['sysctl: 1 changed']
+    assert [(c['key'], c['old'], c['new']) for c in diff['sections']['sysctl']['changed']] == [
+        ('values / user.max_user_namespaces', env.NAMESPACE_LIMIT_DEFAULT, '0')]
+
+
+def test_sysctl_walk_does_not_open_binfmt_misc(host, monkeypatch):
+    # Under systemd /proc/sys/fs/binfmt_misc is an autofs mount point: opening it mounts
+    # binfmt_misc and loads its module. Seen on the lab VM (Debian 12) with the mount stopped
+    # and the module unloaded: a walk that prunes the directory only once os.walk yields it
+    # (the earlier code) loaded binfmt_misc and mounted it ("Got automount request ...
+    # triggered by (python3)"); on a host where no binfmt.d file has systemd-binfmt mount it
+    # at boot, the first fingerprint of a boot would change the kernel section of the next.
+    # The walk must leave the directory unopened, not only unread.
+    host.write('proc/sys/fs/binfmt_misc/status', 'enabled\n')
+    host.write('proc/sys/fs/binfmt_misc/register', '', mode=0o200)
+    opened = []
+    for name in ('scandir', 'listdir'):
+        real = getattr(os, name, None)
+        if real is None:
+            continue
+
+        def recording(path='.', _real=real):
+            opened.append(os.path.relpath(str(path), host.path('proc/sys')))
+            return _real(path)
+        monkeypatch.setattr(os, name, recording)
+    values = section(host.fingerprint(sections=['sysctl']), 'sysctl')['values']
+    monkeypatch.undo()
+    assert 'fs' in opened and 'vm' in opened
+    assert [p for p in opened if 'binfmt_misc' in p] == []
+    assert 'vm.swappiness' in values and not [k for k in values if 'binfmt' in k]
+
+
 @pytest.mark.parametrize('names, expected', [
     (['default'], list(env.DEFAULT_SECTIONS)),
     (['all'], list(env.SECTIONS)),
