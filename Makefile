@@ -226,6 +226,11 @@ lab-reboots: ## Reboot the running lab VM N times (make lab-reboots N=50): time 
 	@echo "==> tests/lab/reboots $(N) (results: build/lab-reboots.tsv)"
 	@$(ROOT)/tests/lab/reboots $(N)
 
+.PHONY: lab-environment-proof
+lab-environment-proof: venv ## Environment proof on two lab VMs (lab_vm_count=2): six known differences, a reboot (tests/lab/environment_proof.yml)
+	@echo "==> ansible-playbook -i $(LAB_INVENTORY) tests/lab/environment_proof.yml (results: $(KDEBUG_CACHE)/lab/environment-proof)"
+	@ANSIBLE_TIMEOUT=60 ansible-playbook -i $(LAB_INVENTORY) tests/lab/environment_proof.yml
+
 # molecule links $(LAB_INVENTORY) into its ephemeral dir before `create` (the lab role) writes
 # it, so a placeholder must exist on a fresh machine.
 molecule: venv ## molecule test --all (scenarios use the lab role)
