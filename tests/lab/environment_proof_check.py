@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Judge an environment_diff result against the differences a lab proof made on purpose.
@@ -132,8 +131,8 @@ def check(diff, expected=None, same=False, names=None):
             if not count:
                 problems.append('expected and not found: %s: %s %s %s%s' % (
                     exp['difference'], exp['section'], exp['change'], exp['key'],
-                    ''.join(' %s=%s' % (f, _short(exp[f])) for f in ('old', 'new', 'value', 'added_items',
-                                                                       'removed_items') if f in exp)))
+                    ''.join(' %s=%s' % (f, _short(exp[f]))
+                            for f in ('old', 'new', 'value', 'added_items', 'removed_items') if f in exp)))
         missing = sorted(set(e['difference'] for e, c in zip(expected, found, strict=True) if not c))
         lines.append('differences made on purpose: %d, found: %d (%s)' % (
             len(differences), len(differences) - len(missing), ', '.join(differences)))
@@ -177,7 +176,7 @@ def _validate(expected):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--diff', required=True, help='the environment_diff result (JSON)')
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument('--expected', help='the expectations (JSON list)')
