@@ -1394,6 +1394,13 @@ _RARE_LETTERS = b'jqzwkyvhxbgmupdlcfnoasrite'
 SKELETON_MIN = 3
 #: bytes per block the skeleton is made of (cut at a line end: a keyword never spans two)
 SCAN_BLOCK = 16384
+# The skeleton is a fifth of the text and dense in the keywords' bytes, so a find of each
+# keyword's skeleton in it still reads most of the scanner's time. A second skeleton, made from
+# the first by deleting all but the bytes that are rare in the input being read (at most
+# RARE_SHARE of the first buffer each), is a few percent of the text; a keyword whose bytes
+# there (capitals mostly: 'BUG', 'WARNING', 'INFO:') still rule out most of the first buffer's
+# blocks is looked for in it. Only the speed depends on that choice, not the hits.
+RARE_SHARE = 0.005
 
 
 def _skeleton_table(needles):
@@ -1419,11 +1426,12 @@ def _skeleton_pairs(needles, delete):
 
 class _Scanner(object):
     """Finds the next place that may start a report: per block, a find of each keyword's
-    skeleton in the block's skeleton, then bytes.find of the keywords the skeleton may hold
-    (C speed). A keyword with a skeleton shorter than 2 bytes, or whose skeleton was found in
-    most blocks so far (too common in this input to rule a block out), is looked for directly
-    in the whole buffer, one find per buffer (cheaper than one per block). Only the speed
-    depends on which keywords are looked for directly, not the hits."""
+    skeleton in the block's skeleton (or in the second, smaller one: see RARE_SHARE), then
+    bytes.find of the keywords the skeleton may hold (C speed). A keyword with a skeleton
+    shorter than 2 bytes, or whose skeleton was found in most blocks so far (too common in
+    this input to rule a block out), is looked for directly in the whole buffer, one find per
+    buffer (cheaper than one per block). Only the speed depends on which keywords are looked
+    for directly or in which skeleton, not the hits."""
 
     NEEDLES = _scanner_needles()
     DELETE = _skeleton_table(NEEDLES)
@@ -1437,10 +1445,37 @@ class _Scanner(object):
         self.hi = 0      # end of the current block
         self.next = []   # [position, keyword] of the keywords found in the current block
         self.direct = [needle for needle, sk in self.PAIRS if sk is None]
-        self.pairs = [[needle, sk, 0, 0] for needle, sk in self.PAIRS if sk is not None]  # tries, skeleton hits
+        # [keyword, skeleton, tries, skeleton hits, level]: level 0 is looked for in the
+        # skeleton, 1 in the second skeleton (RARE_SHARE)
+        self.pairs = [[needle, sk, 0, 0, 0] for needle, sk in self.PAIRS if sk is not None]
         self.direct_next = []  # [position, keyword] of the keywords looked for in the whole buffer
+        self.rare_delete = None  # delete table of the second skeleton (from the first), once chosen
+        self.levels = 1
+
+    def _plan(self, sample):
+        """Choose the second skeleton's bytes from the byte counts of sample (the first
+        buffer) and the keywords looked for in it: those whose second skeleton is in at most a
+        quarter of the sample's blocks."""
+        most = len(sample) * RARE_SHARE
+        deleted = set(bytearray(self.DELETE))
+        self.rare_delete = bytes(bytearray(c for c in range(256) if c not in deleted and
+                                           sample.count(bytes(bytearray((c,)))) > most))
+        blocks = []
+        lo = 0
+        while lo < len(sample):
+            hi = sample.find(b'\n', lo + SCAN_BLOCK) + 1 or len(sample)
+            blocks.append(sample[lo:hi].translate(None, self.DELETE).translate(None, self.rare_delete))
+            lo = hi
+        for pair in self.pairs:
+            sk = pair[1].translate(None, self.rare_delete)
+            if sk and sum(1 for b in blocks if sk in b) * 4 <= len(blocks):
+                pair[1] = sk
+                pair[4] = 1
+                self.levels = 2
 
     def reset(self, buf, end):
+        if self.rare_delete is None:
+            self._plan(buf[:end])
         self.buf = buf
         self.end = end
         self.hi = 0
@@ -1461,11 +1496,12 @@ class _Scanner(object):
             hi = end
         self.hi = hi
         skel = buf[lo:hi].translate(None, self.DELETE)
+        skels = (skel, skel.translate(None, self.rare_delete)) if self.levels > 1 else (skel,)
         nxt = []
         common = None
         for pair in self.pairs:
             pair[2] += 1
-            if pair[1] in skel:
+            if pair[1] in skels[pair[4]]:
                 pair[3] += 1
                 p = buf.find(pair[0], lo, hi)
                 if p >= 0:

@@ -6,6 +6,10 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import io
+
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,3 +52,97 @@ def test_hot_record_regex_matches_what_the_exact_one_matches(record, at, insert,
     if exact is not None:
         assert hot.end() == exact.end()
         assert hot.groups() == exact.group(3, 5)
+
+
+# --- kernel log scanner: the second skeleton ------------------------------------------------
+
+BENIGN = (b'[    1.000000] EXT4-fs (vda1): mounted filesystem with ordered data mode. Quota mode: none.\n'
+          b'[    1.000100] e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex, Flow Control: RX\n'
+          b'[    1.000200] systemd[1]: Started Session 12 of user root.\n'
+          b'[    1.000300] random: crng init done\n')
+
+
+def _naive_hits(buf, needles):
+    """The first keyword from each line on that holds one (bytes.find of each, nothing skipped)."""
+    hits = []
+    pos = 0
+    while pos < len(buf):
+        found = [p for p in (buf.find(n, pos) for n in needles) if p >= 0]
+        if not found:
+            break
+        hits.append(min(found))
+        pos = buf.find(b'\n', hits[-1]) + 1 or len(buf)
+    return hits
+
+
+def _scan(scanner, buf):
+    scanner.reset(buf, len(buf))
+    hits = []
+    pos = 0
+    while True:
+        hit = scanner.next_hit(pos)
+        if hit < 0:
+            return hits
+        hits.append(hit)
+        pos = buf.find(b'\n', hit) + 1
+
+
+def test_second_skeleton_is_chosen_on_a_benign_first_buffer():
+    """Not vacuous: on benign text the capitals of 'WARNING', 'BUG', 'INFO:' are rare, so these
+    keywords are looked for in the second skeleton."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    scanner = kfm._Scanner()
+    _scan(scanner, BENIGN * 400)
+    level = dict((pair[0], pair[4]) for pair in scanner.pairs)
+    assert level[b'WARNING'] == level[b'BUG'] == level[b'INFO:'] == 1
+    assert scanner.levels == 2
+
+
+@st.composite
+def later_buffers(draw):
+    """Buffers of benign lines with keywords put anywhere in them, whole or cut."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import _Scanner
+    buffers = []
+    for _b in range(draw(st.integers(1, 4))):
+        pieces = []
+        for _i in range(draw(st.integers(0, 30))):
+            pieces.append(BENIGN[:draw(st.integers(0, len(BENIGN)))])
+            needle = draw(st.sampled_from(_Scanner.NEEDLES))
+            if draw(st.booleans()):
+                needle = needle[:draw(st.integers(0, len(needle)))]
+            pieces.append(needle)
+        buffers.append(b''.join(pieces) + b'\n')
+    return buffers
+
+
+@SETTINGS
+@given(st.integers(1, 600), later_buffers(), st.sampled_from([64, 700, 16384]))
+def test_scanner_with_a_plan_from_the_first_buffer_finds_what_every_find_finds(first, buffers, block):
+    """The plan (which keywords are looked for in the second skeleton) is made on the first
+    buffer; later buffers, whose bytes differ, give the same hits as a find of every keyword."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    saved = kfm.SCAN_BLOCK
+    kfm.SCAN_BLOCK = block
+    try:
+        scanner = kfm._Scanner()
+        for buf in [BENIGN * first] + buffers:
+            assert _scan(scanner, buf) == _naive_hits(buf, kfm._Scanner.NEEDLES)
+    finally:
+        kfm.SCAN_BLOCK = saved
+
+
+@pytest.mark.parametrize('chunk_size', [1, 7, 100, 4096, None])
+def test_reports_across_read_chunks_equal_line_by_line(chunk_size):
+    """A log read by the chunked reader in pieces of any size (a keyword cut by a read), with the
+    scanner's plan made on its first buffer, gives what feeding it line by line gives."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import FindingCollector, collect
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
+    reports = [pf.load(n) for n in pf.names('.log') if not n.startswith(('kmemleak', 'sysrq'))][:12]
+    assert reports
+    data = BENIGN * 50 + b''.join(r + BENIGN * 3 for r in reports)
+    by_lines = FindingCollector()
+    for line in data.split(b'\n')[:-1]:
+        by_lines.feed(line)
+    expected = by_lines.result()
+    assert len(expected['findings']) >= 10
+    assert collect(LineReader(io.BytesIO(data), chunk_size=chunk_size)) == expected
