@@ -1330,7 +1330,7 @@ class FindingCollector(object):
         scanner = _Scanner()
         for block in reader.blocks():
             if block.endswith(b'\n'):
-                self._scan_block(scanner, block, len(block), reader.block_lines)
+                reader.counted(self._scan_block(scanner, block, len(block)))
             else:  # the last line, without its line end (cut mid-way?)
                 self._partial_next = True
                 self._feed_bytes_line(block)
@@ -1341,10 +1341,10 @@ class FindingCollector(object):
             raw = raw[:MAX_LINE * 4]
         self.feed(raw.decode('utf-8', 'replace'))
 
-    def _scan_block(self, scanner, buf, end, nlines):
-        """Process buf[:end] (ends with a newline; nlines: its line ends, as the reader counted
-        them). Skipped lines are counted from the nearer known count: the lines before pos
-        (``seen``), or nlines from the end of the block."""
+    def _scan_block(self, scanner, buf, end):
+        """Process buf[:end] (ends with a newline); returns its line ends, each counted once
+        (the skipped lines by bytes.count, the others as they are fed), for the reader, which
+        then does not count them again (LineReader.counted)."""
         pos = 0
         seen = 0  # line ends in buf[:pos]
         scanner.reset(buf, end)
@@ -1352,16 +1352,14 @@ class FindingCollector(object):
             if not self.active and self.all_locks is None and not self.await_message:
                 hit = scanner.next_hit(pos)
                 if hit < 0:
-                    self.lines += nlines - seen
+                    skipped = buf.count(b'\n', pos, end)
+                    self.lines += skipped
                     self.prev_kmsg = False
-                    return
+                    return seen + skipped
                 nl = buf.rfind(b'\n', pos, hit)
                 start = nl + 1 if nl >= 0 else pos
                 if start > pos:
-                    if start - pos <= end - start:
-                        skipped = buf.count(b'\n', pos, start)
-                    else:
-                        skipped = nlines - seen - buf.count(b'\n', start, end)
+                    skipped = buf.count(b'\n', pos, start)
                     self.lines += skipped
                     seen += skipped
                     self.prev_kmsg = False
@@ -1372,6 +1370,7 @@ class FindingCollector(object):
             self._feed_bytes_line(buf[pos:nl])
             seen += 1
             pos = nl + 1
+        return seen
 
 
 def _scanner_needles():

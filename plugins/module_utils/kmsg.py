@@ -406,14 +406,18 @@ class LineSplitter(object):
     - lines longer than max_line are cut there; ``cut_lines`` counts them and ``cut_bytes``
       the bytes dropped, so that a caller can say that input was dropped;
     - ``lines`` counts the complete lines given out; ``consumed`` is the number of raw bytes
-      up to the last line end that is certainly complete (not trailing CRs);
+      up to the last line end that is certainly complete (not trailing CRs). A block of the
+      common path is counted when ``lines`` is next read or the next data comes, unless the
+      consumer, which reads the block anyway, counted its line ends and said so
+      (``counted(n)``): then its line ends are counted once, not twice;
     - close() (end of input) or flush() (no more input for now, as on /dev/kmsg) gives the
       unfinished last line, without an LF.
     """
 
     def __init__(self, max_line=MAX_LINE_BYTES):
         self.max_line = max_line
-        self.lines = 0
+        self._lines = 0
+        self._uncounted = None  # (data, end) of the last block given out, not counted yet
         self.cut_lines = 0
         self.cut_bytes = 0
         self.consumed = 0
@@ -422,7 +426,29 @@ class LineSplitter(object):
         self._line = b''    # the unfinished last line (LF ends applied), at most max_line
         self._cutting = False  # dropping the rest of an over-long line
 
+    @property
+    def lines(self):
+        if self._uncounted is not None:
+            self._settle()
+        return self._lines
+
+    def _settle(self):
+        """Count the line ends of the last block, if its consumer did not."""
+        if self._uncounted is not None:
+            data, end = self._uncounted
+            self._uncounted = None
+            self._lines += data.count(b'\n', 0, end)
+
+    def counted(self, n):
+        """The consumer counted the n line ends of the last block given out (which it read
+        anyway): the splitter need not count them. Nothing to do when it counted them itself."""
+        if self._uncounted is not None:
+            self._uncounted = None
+            self._lines += n
+
     def feed(self, data):
+        if self._uncounted is not None:
+            self._settle()  # data comes: the consumer did not count the last block
         if not self._held and not self._cutting and b'\r' not in data:
             out = self._feed_lf(data)
             if out is not None:
@@ -459,7 +485,7 @@ class LineSplitter(object):
             return None
         self.consumed = self._raw + end
         self._raw += len(data)
-        self.lines += data.count(b'\n', 0, end)
+        self._uncounted = (data, end)  # counted once: by the consumer or when asked
         head = self._line
         self._line = b''
         if end < len(data):
@@ -470,6 +496,7 @@ class LineSplitter(object):
 
     def close(self):
         """End of input: (complete lines, unfinished last line); held CRs end a line."""
+        self._settle()
         out = b''
         if self._held:
             self._raw += len(self._held)
@@ -479,7 +506,7 @@ class LineSplitter(object):
         self._line = b''
         self._cutting = False
         if tail:
-            self.lines += 1
+            self._lines += 1
         return out, tail
 
     def flush(self):
@@ -509,7 +536,7 @@ class LineSplitter(object):
                 head = head[:max_line]
             prefix = head + b'\n'
             start = first + 1
-            self.lines += 1
+            self._lines += 1
         end = last + 1
         if end - start > max_line // 2 and self._long_line_in(body, start, end):
             middle = self._cap_lines(body[start:end])
@@ -517,7 +544,7 @@ class LineSplitter(object):
             middle = body
         else:
             middle = body[start:end]
-        self.lines += body.count(b'\n', start, end)
+        self._lines += body.count(b'\n', start, end)
         self._line, self._cutting = b'', False
         if end < len(body):
             self._extend(body[end:])
@@ -584,13 +611,24 @@ class LineReader(object):
         self.partial = False
         self.error = None
         self._gen = None
-        #: line ends (LF) in the last block given out, so that a parser needs no count of its own
-        self.block_lines = 0
+        self._before = 0  # splitter.lines before the last block
+        self._less = 0    # of them, not in the last block (the unfinished last line)
 
     lines = property(lambda self: self.splitter.lines)
     cut_lines = property(lambda self: self.splitter.cut_lines)
     cut_bytes = property(lambda self: self.splitter.cut_bytes)
     offset = property(lambda self: self.start + self.splitter.consumed)
+
+    @property
+    def block_lines(self):
+        """Line ends (LF) in the last block given out, so that a parser needs no count of its
+        own (read it before the next block)."""
+        return self.splitter.lines - self._before - self._less
+
+    def counted(self, n):
+        """The parser counted the n line ends of the last block itself (it reads every byte of
+        the block anyway): the reader does not count them again (LineSplitter.counted)."""
+        self.splitter.counted(n)
 
     def check(self):
         """Raise the read error the parser took for the end of the input, if any."""
@@ -639,19 +677,20 @@ class LineReader(object):
     def _blocks(self):
         splitter = self.splitter
         for data in self._raw_chunks():
-            before = splitter.lines
+            self._before = splitter.lines  # counts the last block unless its parser did
+            self._less = 0
             out = splitter.feed(data)
             if out:
-                self.block_lines = splitter.lines - before
                 yield out
-        before = splitter.lines
+        self._before = splitter.lines
         out, tail = splitter.close()
         if out:
-            self.block_lines = splitter.lines - before - (1 if tail else 0)
+            self._less = 1 if tail else 0
             yield out
         if tail:
             self.partial = True
-            self.block_lines = 0
+            self._before = splitter.lines
+            self._less = 0
             yield tail
 
 

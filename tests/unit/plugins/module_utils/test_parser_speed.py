@@ -145,4 +145,25 @@ def test_reports_across_read_chunks_equal_line_by_line(chunk_size):
         by_lines.feed(line)
     expected = by_lines.result()
     assert len(expected['findings']) >= 10
-    assert collect(LineReader(io.BytesIO(data), chunk_size=chunk_size)) == expected
+    reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+    assert collect(reader) == expected
+    # the scanner counts the line ends of the blocks it reads; the reader then does not
+    assert reader.lines == expected['lines'] == data.count(b'\n')
+
+
+@pytest.mark.parametrize('count', [True, False])
+def test_reader_counts_each_block_once_whoever_counts(count):
+    """LineReader's line counts are the same whether its parser counts a block's line ends
+    (LineReader.counted) or not, through CR ends, cut lines and an unfinished last line."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
+    data = (BENIGN * 300 + b'a\r\nb\r\r' + b'x' * 9000 + b'\n' + BENIGN * 300 + b'tail')
+    for chunk_size in (5, 1000, 65536):
+        reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+        per_block = []
+        for block in reader.blocks():
+            if count and block.endswith(b'\n'):
+                reader.counted(block.count(b'\n'))
+            per_block.append(reader.block_lines)
+        assert reader.lines == BENIGN.count(b'\n') * 600 + 4, chunk_size
+        assert reader.cut_lines == 1
+        assert sum(per_block) == reader.lines - 1  # the unfinished last line has no line end
