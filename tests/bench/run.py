@@ -11,7 +11,9 @@ Then measures the CPU time (user + system, from wait4) of the parse of each file
 process (kmemleak_report.summarize and kernel_findings.collect on the file object, as the
 modules do), of ``grep -c`` over the same file and of iterating its lines in Python (the floor
 of any line parser), and reads the child's peak RSS (ru_maxrss). CPU time, not wall time: the
-machine may be shared. Every figure is the best of --repeat runs. Targets: the kernel log
+machine may be shared. Every figure in the table is the best of --repeat runs (another process
+only adds time); the detail lines also give the median, which shows how noisy the machine was.
+Targets: the kernel log
 <= 2x ``grep -c -F`` over the parser's prefilter keywords, the kmemleak report <= 3x the
 Python iteration floor, peak RSS < 40 MB whatever the input size.
 
@@ -244,6 +246,11 @@ def best(runs):
     return min(runs, key=lambda r: r[0])
 
 
+def median(runs):
+    times = sorted(r[0] for r in runs)
+    return times[len(times) // 2]
+
+
 def prefilter_pattern():
     """The parser's prefilter keywords as one grep -E/-F pattern set (the same search work)."""
     sys.path.insert(0, ROOT)
@@ -293,10 +300,11 @@ def main():
                 os.unlink(log)
 
         print()
+        print('load average at the end %s' % ' '.join('%.2f' % x for x in os.getloadavg()))
         print('CPU seconds of the child processes (user + system; the machine may be shared, so wall')
         print('time is not compared); ratios: parse / grep -c, parse / Python line iteration (floor)')
         header = ('input', 'parse', 'grep', 'x grep', 'floor', 'x floor', 'RSS MB', 'targets')
-        print('%-26s %8s %8s %7s %8s %7s %7s  %s' % header)
+        print('%-33s %8s %8s %7s %8s %7s %7s  %s' % header)
         for r in results:
             for grep_label, grep_time, ratio in r['ratios']:
                 targets = ['RSS<%.0fMB %s' % (RSS_TARGET_MB, 'met' if r['rss'] < RSS_TARGET_MB else 'NOT met')]
@@ -306,7 +314,7 @@ def main():
                 if r['kind'] == 'kmemleak':
                     met = 'met' if r['floor_ratio'] <= KMEMLEAK_FLOOR_TARGET else 'NOT met'
                     targets.insert(0, 'x floor<=%.0f %s' % (KMEMLEAK_FLOOR_TARGET, met))
-                print('%-26s %8.3f %8.3f %6.2fx %8.3f %6.2fx %7.1f  %s   [grep -c %s]' % (
+                print('%-33s %8.3f %8.3f %6.2fx %8.3f %6.2fx %7.1f  %s   [grep -c %s]' % (
                     r['label'], r['parse'], grep_time, ratio, r['floor'], r['floor_ratio'], r['rss'],
                     ', '.join(targets), grep_label))
     finally:
@@ -314,21 +322,25 @@ def main():
 
 
 def measure(label, kind, path, grep_args, repeat):
-    parse = best([run_child(ROOT, kind, path) for _run in range(repeat)])
-    print('%s: %s (CPU %.3fs, wall %.3fs incl. interpreter start, peak RSS %.1f MB)' % (
-        label, parse[2], parse[0], parse[3], parse[1]))
-    floor = best([run_floor(path) for _run in range(repeat)])
-    print('  Python line iteration: %s lines, CPU %.3fs' % (floor[1], floor[0]))
+    parse_runs = [run_child(ROOT, kind, path) for _run in range(repeat)]
+    parse = best(parse_runs)
+    rss = max(r[1] for r in parse_runs)  # the highest of the runs, not the fastest one's
+    print('%s: %s (CPU %.3fs, median %.3fs; wall %.3fs incl. interpreter start, peak RSS %.1f MB)' % (
+        label, parse[2], parse[0], median(parse_runs), parse[3], rss))
+    runs = [run_floor(path) for _run in range(repeat)]
+    floor = best(runs)
+    print('  Python line iteration: %s lines, CPU %.3fs, median %.3fs' % (floor[1], floor[0], median(runs)))
     ratios = []
     for g in grep_args:
-        gt = best([run_grep(g, path) for _run in range(repeat)])
+        runs = [run_grep(g, path) for _run in range(repeat)]
+        gt = best(runs)
         if len(g) == 1:
             glabel = "'%s'" % g[0]
         else:
             glabel = "-F -e <each of the parser's %d prefilter keywords>" % ((len(g) - 1) // 2)
-        print('  grep -c %s: %s lines matched, CPU %.3fs' % (glabel, gt[1], gt[0]))
+        print('  grep -c %s: %s lines matched, CPU %.3fs, median %.3fs' % (glabel, gt[1], gt[0], median(runs)))
         ratios.append((glabel, gt[0], parse[0] / gt[0] if gt[0] > 0 else float('inf')))
-    return dict(label=label, kind=kind, parse=parse[0], rss=parse[1], ratios=ratios, floor=floor[0],
+    return dict(label=label, kind=kind, parse=parse[0], rss=rss, ratios=ratios, floor=floor[0],
                 floor_ratio=parse[0] / floor[0] if floor[0] > 0 else float('inf'))
 
 
