@@ -48,7 +48,11 @@ def runner_env(root=ROOT, envvars=None):
         'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join(
             p for p in (os.path.join(root, 'build', 'collections'), os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p),
         'PATH': os.pathsep.join(p for p in (os.path.dirname(sys.executable), os.environ.get('PATH')) if p),
+        # Plain text in the events' stdout (the log a caller keeps, what AWX shows). NOCOLOR
+        # alone is not enough: a FORCE_COLOR inherited from the caller wins over it, and
+        # Molecule sets ANSIBLE_FORCE_COLOR, so a recap line read back had escape codes inside.
         'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
     }
     env.update(envvars or {})
     return env

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -154,6 +155,16 @@ def test_run_summary_has_status_stats_artifacts_and_findings(project):
     assert written['findings_count'] == summary['findings_count']
 
     assert stress_runner.check_run(summary, hosts=['standin1']) == []
+
+
+def test_output_is_plain_text_when_the_caller_forces_colour(project, monkeypatch):
+    # Molecule sets ANSIBLE_FORCE_COLOR=1 for the playbooks it runs; the child run's output
+    # (kept as a log and searched for the recap) must still be plain text.
+    monkeypatch.setenv('ANSIBLE_FORCE_COLOR', '1')
+    summary, output = _run(project)
+    assert summary['status'] == 'successful', output
+    assert '\x1b[' not in output
+    assert re.search(r'standin1\s*:\s*ok=\d+\s+changed=\d+\s', output), output
 
 
 def test_check_run_names_each_problem(project):
