@@ -207,17 +207,20 @@ matrix-%:
 # Lab, Molecule, quickstart (playbooks and scenarios: see playbooks/, molecule/)
 # ---------------------------------------------------------------------------------------------
 .PHONY: lab lab-build lab-down lab-reboots molecule quickstart collect
+# Extra arguments of the lab playbook, e.g. a second lab beside the first (own cache, ports, names):
+#   KDEBUG_CACHE=/tmp/lab2 make quickstart LAB_ARGS='-e lab_ssh_port_base=2300 -e lab_vm_name_prefix=lab2'
+LAB_ARGS ?=
 lab: venv ## Bring the lab VM(s) up (builds what is not cached under $(KDEBUG_CACHE))
-	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=present"
-	@ansible-playbook playbooks/lab.yml -e lab_state=present
+	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=present $(LAB_ARGS)"
+	@ansible-playbook playbooks/lab.yml -e lab_state=present $(LAB_ARGS)
 
 lab-build: venv ## Build (or find cached) the lab's base image, debug kernel and test modules; boots nothing
 	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=present -e lab_vm_count=0"
 	@ansible-playbook playbooks/lab.yml -e lab_state=present -e lab_vm_count=0
 
 lab-down: venv ## Stop the lab VM(s) and remove their overlays
-	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=absent"
-	@ansible-playbook playbooks/lab.yml -e lab_state=absent
+	@echo "==> ansible-playbook playbooks/lab.yml -e lab_state=absent $(LAB_ARGS)"
+	@ansible-playbook playbooks/lab.yml -e lab_state=absent $(LAB_ARGS)
 
 N ?= 10
 # overload preset of `make quickstart` (quick: a few minutes; full: the method, an hour or more under TCG)
@@ -247,7 +250,7 @@ molecule: venv ## molecule test --all (scenarios use the lab role)
 
 quickstart: ## The main job on the lab VM: bring it up, boot the debug kernel, run playbooks/stress.yml (preset quick), collect
 	$(call step,venv,$(MAKE) venv)
-	$(call step,lab,ansible-playbook playbooks/lab.yml)
+	$(call step,lab,ansible-playbook playbooks/lab.yml $(LAB_ARGS))
 	$(call step,stress,ANSIBLE_TIMEOUT=60 ansible-playbook -i $(LAB_INVENTORY) playbooks/stress.yml -e stress_hosts=lab -e stress_boot_debug_kernel=true -e '{"debug_kernel_package_file": "{{ kdebug_lab_debug_kernel_deb }}"}' -e overload_preset=$(PRESET))
 	$(call step,collect,ansible-playbook -i $(LAB_INVENTORY) playbooks/collect.yml -e kdebug_hosts=lab)
 
