@@ -158,6 +158,12 @@ def _address_of(addrs):
 
 def strip_markers(text):
     """Remove leading stack section markers ("<IRQ>", "<<EOE>>"); returns (markers, rest)."""
+    if '<' not in text:
+        # no marker (most stack lines): the regex would only take the leading blanks, which
+        # lstrip(' ') does when what follows is no other white space (\s is wider than ' ')
+        rest = text.lstrip(' ')
+        if not rest[:1].isspace():
+            return (), rest
     m = _LEAD_RE.match(text)
     if not m or m.end() == 0:
         return (), text
@@ -167,6 +173,8 @@ def strip_markers(text):
 
 def section_marker(text):
     """For a line that is only a marker: ('IRQ', True) for "<IRQ>", ('IRQ', False) for "</IRQ>"."""
+    if '<' not in text:
+        return None  # (every stack line comes here; a marker starts with '<')
     m = _SECTION_RE.match(text)
     if not m:
         return None
@@ -273,11 +281,23 @@ def parse_rip(text):
         return None
 
 
+#: is_bottom's answers by symbol and function name (asked for every frame of every stack, of
+#: the same few hundred names)
+_BOTTOM_CACHE = {}
+
+
 def is_bottom(frame):
     """True if the frame is the natural bottom of a kernel stack."""
     if frame is None or frame.raw:
         return bool(frame is not None and frame.address and frame.address.lower() == '0xffffffffffffffff')
-    return _BOTTOM_RE.match(frame.symbol or '') is not None or _BOTTOM_RE.match(frame.func or '') is not None
+    key = (frame.symbol, frame.func)
+    hit = _BOTTOM_CACHE.get(key)
+    if hit is None:
+        hit = _BOTTOM_RE.match(frame.symbol or '') is not None or _BOTTOM_RE.match(frame.func or '') is not None
+        if len(_BOTTOM_CACHE) >= _FRAME_CACHE_MAX:
+            _BOTTOM_CACHE.clear()
+        _BOTTOM_CACHE[key] = hit
+    return hit
 
 
 def parse_stack(lines, max_frames=MAX_FRAMES):

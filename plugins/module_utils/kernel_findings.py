@@ -417,8 +417,24 @@ for _f in FORMATS:
 _NOTES = tuple((kind, re.compile(regex), keys) for kind, regex, keys, _kmemleak in NOTE_FORMATS)
 
 
+#: bytes rare in kernel log text first: capitals, then the rarer lower-case letters
+_GATE_ORDER = u'ABCDEFGHIJKLMNOPQRSTUVWXYZ#[:jqzwkyvhxbgmupdlcfnoasrite'
+
+
+def _gate_branch(key):
+    """A regex that finds key, written to begin with the key's rarest character (the part
+    before it checked by a look-behind): a search tries its branches only where the text holds
+    one of their first characters, and with "e" (of "emleak") or " " (of " [#") among them
+    that is nearly everywhere. Only the speed depends on the choice, not whether key is found."""
+    best = min(range(len(key)), key=lambda i: (_GATE_ORDER.find(key[i]) % (len(_GATE_ORDER) + 1), i))
+    if best == 0:
+        return re.escape(key)
+    return '%s(?<=%s)%s' % (re.escape(key[best]), re.escape(key[:best + 1]), re.escape(key[best + 1:]))
+
+
 def _keys_regex(keys):
-    return re.compile('|'.join(re.escape(k) for k in sorted(set(keys), key=lambda k: (-len(k), k))))
+    """A regex found in a text exactly when one of keys is (where it is found may differ)."""
+    return re.compile('|'.join(_gate_branch(k) for k in sorted(set(keys), key=lambda k: (-len(k), k))))
 
 
 _ALL_KEYS = []
@@ -586,6 +602,11 @@ class _FuncReader(object):
         parts = self.fmt.parts
         n = len(parts)
         i = self.part_i
+        if i < n and self.stack_started and parts[i][0] == STACK:
+            # a line of the stack being read (most lines of a report): what _try_part(i) does
+            if self._stack_line(line) is not None:
+                return True
+            i += 1
         while i < n:
             if self._try_part(i, line) is not None:
                 return True
@@ -720,7 +741,7 @@ class _FuncReader(object):
             # a frame line garbled on the way (NUL, invalid UTF-8): the stack goes on without it
             self.report.cut = True
             return True
-        sec = section_marker(text)
+        sec = section_marker(text) if '<' in text else None  # (a marker starts with '<')
         if sec is not None:
             name, opening = sec
             self.section = name if opening else None
@@ -905,7 +926,8 @@ class _Report(object):
         text = line.text
         self.nlines += 1
         self.cur_lineno = line.lineno
-        self._excerpt(text)
+        if len(self.excerpt) < MAX_EXCERPT_LINES and self.excerpt_chars < MAX_EXCERPT_CHARS:
+            self._excerpt(text)  # (the test repeated here: most lines of a long report are past it)
         fmt = self.fmt
         if fmt.hooks.line is not None and fmt.hooks.line(self, text):
             return  # the hook read the line
@@ -932,7 +954,7 @@ class _Report(object):
 
     def _task_from(self, text):
         if self.task is None:
-            m = _CPU_LINE_RE.search(text)
+            m = _CPU_LINE_RE.search(text) if 'CPU: ' in text else None
             if m:
                 self.task = m.group('task')
                 self.pid = _int(m.group('pid'))
@@ -963,7 +985,8 @@ class _Report(object):
         consumed_lock = self.locks.feed(text)
         if consumed_lock:
             self.touched = True
-        self._task_from(text)
+        if self.task is None or fmt.task is not None:
+            self._task_from(text)
         if self.checker is None and fmt.checkers and not self.reader.stack_started:
             for checker, skip in fmt.checkers:
                 if checker.matches_message(text):
@@ -1111,7 +1134,8 @@ class FindingCollector(object):
                 text = to_text(line)
                 if self.prev_kmsg and is_dict_line(text):
                     return
-                pieces = [p for p in text.split(u'\r') if p] if u'\r' in text.rstrip(u'\r\n') else [text]
+                pieces = ([p for p in text.split(u'\r') if p]
+                          if u'\r' in text and u'\r' in text.rstrip(u'\r\n') else [text])
                 parts = []
                 for piece in pieces:
                     parts.extend(split_glued(parse_line(piece, self.lines + 1)))

@@ -65,6 +65,9 @@ _LEVEL_RE = re.compile(r'<(\d{1,3})>')
 # "[   12.345678]" timestamp; the caller id may follow with or without a space
 _TS_RE = re.compile(r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?')
 _CALLER_RE = re.compile(r'\[\s*([TC]\d{1,10})\]\s?')
+# both in one match, for the dmesg line (the caller group is empty when _CALLER_RE would not
+# match after _TS_RE: it begins with "[", which the time stamp's optional blank cannot be)
+_TS_CALLER_RE = re.compile(r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?(?:\[\s*([TC]\d{1,10})\]\s?)?')
 # dmesg -T
 _DMESG_T_RE = re.compile(r'\[(' + _DAYS + r' ' + _MONTHS +
                          r' [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?')
@@ -150,9 +153,13 @@ def clean(text):
     return text
 
 
+#: 10.0 ** n for the digits of a time stamp's fraction (the same values, computed once)
+_POW10 = tuple(10.0 ** n for n in range(10))
+
+
 def _ts_value(secs, frac):
     try:
-        return int(secs) + int(frac) / (10.0 ** len(frac))
+        return int(secs) + int(frac) / _POW10[len(frac)]
     except ValueError:  # pragma: no cover - guarded by the regex
         return None
 
@@ -227,12 +234,13 @@ def _parse_prefixes(line, text, depth=0):
                 line.text = text[pos:]
                 return
     if c == '[':
-        m = _TS_RE.match(text, pos)
+        m = _TS_CALLER_RE.match(text, pos)
         if m:
-            line.ts = _ts_value(m.group(1), m.group(2))
+            secs, frac, caller = m.groups()
+            line.ts = _ts_value(secs, frac)
             line.origin = 'dmesg'
             line.kernel = True
-            caller, pos = _parse_after_ts(line, m.end(), text)
+            pos = m.end()
             line.caller = caller
             if caller is None:
                 # journalctl -o short-monotonic: "[  12.345678] host kernel: msg"

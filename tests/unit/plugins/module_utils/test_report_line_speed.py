@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shortcuts on the path of a line inside a kernel report give what the plain regexes
+they stand in for give (each reference below is the code before the shortcut)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.kdebug.kernel.plugins.module_utils import frames, kernel_findings as kf, kmsg, locks
+from ansible_collections.kdebug.kernel.tests.unit.plugins.module_utils import parser_fixtures as pf
+
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+#: message texts of every fixture line (time stamp prefixes parsed off)
+TEXTS = sorted(set(kmsg.parse_line(line).text for name in pf.names() for line in pf.load(name).splitlines()))
+BITS = [u' ', u'  ', u'\t', u'\xa0', u'\u3000', u'<IRQ>', u'</TASK>', u'<<EOE>>', u'<', u'#', u'#0: ', u'=' * 12,
+        u'held by ', u'no locks held by dd/1.', u'state:', u'0x', u'task:', u'CPU: ', u'kmemleak:', u'lockdep',
+        u'[', u']', u'\ufffd', u'x'] + [k[:i] for k in kf.PREFILTER_KEYS for i in (1, len(k) - 1, len(k))]
+
+
+@st.composite
+def texts(draw):
+    """A fixture line with pieces of keys, markers and lock lines put in."""
+    text = draw(st.sampled_from(TEXTS))
+    for _step in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(BITS)) + text[at + draw(st.integers(0, 2)):]
+    return text
+
+
+def test_texts_reach_the_shortcuts():
+    """Not a vacuous comparison: the fixture lines hold keys, markers, lock and task lines."""
+    assert any(kf.PREFILTER_RE.search(t) for t in TEXTS) and not all(kf.PREFILTER_RE.search(t) for t in TEXTS)
+    assert any(frames._SECTION_RE.match(t) for t in TEXTS)
+    assert any(locks.LOCK_LINE_RE.match(t) for t in TEXTS) and any(locks.HELD_HEADER_RE.match(t) for t in TEXTS)
+    assert any(locks.parse_task_line(t) for t in TEXTS)
+
+
+@SETTINGS
+@given(texts())
+def test_prefilter_is_found_where_a_key_is(text):
+    """PREFILTER_RE (each key written from its rarest character on) is found in a text
+    exactly when one of the keys is."""
+    assert bool(kf.PREFILTER_RE.search(text)) == any(k in text for k in kf.PREFILTER_KEYS)
+
+
+def _strip_markers_plain(text):
+    m = frames._LEAD_RE.match(text)
+    if not m or m.end() == 0:
+        return (), text
+    return tuple(frames._MARKERS_RE.findall(text[:m.end()])), text[m.end():]
+
+
+@SETTINGS
+@given(texts())
+def test_stack_line_shortcuts_equal_the_regexes(text):
+    assert frames.strip_markers(text) == _strip_markers_plain(text)
+    m = frames._SECTION_RE.match(text)
+    assert (frames.section_marker(text) is None) == (m is None)
+
+
+def _task_line_plain(text):
+    m = locks._NEW_TASK_RE.match(text)
+    if m:
+        pid = locks._NEW_PID_RE.search(m.group(3))
+        if not pid:
+            return None
+        ppid = locks._NEW_PPID_RE.search(m.group(3))
+        return dict(task=m.group(1).strip(), pid=int(pid.group(1)),
+                    ppid=int(ppid.group(1)) if ppid else None, state=m.group(2))
+    m = locks._OLD_TASK_RE.match(text)
+    if m:
+        return dict(task=m.group(1).strip(), pid=int(m.group(5)), ppid=int(m.group(6)), state=m.group(2))
+    return None
+
+
+class _PlainHeldLocks(locks.HeldLocksParser):
+    """HeldLocksParser with every regex tried on every line."""
+
+    def feed(self, text):
+        if text.startswith('kmemleak:'):
+            return False
+        if locks.SHOW_ALL_RE.search(text):
+            self.all_locks = True
+            self.current = None
+            return True
+        m = locks.HELD_HEADER_RE.match(text)
+        if m:
+            self._add(dict(task=m.group(2), pid=int(m.group(3)), count=int(m.group(1)), locks=[]))
+            return True
+        m = locks.NO_LOCKS_RE.match(text)
+        if m:
+            self._add(dict(task=m.group(1), pid=int(m.group(2)), count=0, locks=[]))
+            self.current = None
+            return True
+        if self.current is not None:
+            lock = locks.parse_lock_line(text)
+            if lock is not None:
+                held = self.current['locks']
+                if held and held[-1]['index'] == lock['index']:
+                    prev = held[-1]
+                    if prev.get('at') and prev['at'].endswith('[inline]'):
+                        prev['at'] = lock['at']
+                    return True
+                if len(held) < locks.MAX_LOCKS:
+                    held.append(lock)
+                return True
+        if locks.LOCKDEP_OFF_RE.search(text):
+            self.lockdep_off = True
+            return True
+        if self.all_locks and locks.SEPARATOR_RE.match(text):
+            self.all_locks = False
+            self.current = None
+            return True
+        if self.all_locks and not text.strip():
+            return True
+        self.current = None
+        return False
+
+
+LOCK_TEXTS = [t for t in TEXTS if 'held' in t or '#' in t or '=' in t or 'lockdep' in t]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(texts(), st.sampled_from(LOCK_TEXTS)), max_size=30))
+def test_lock_and_task_lines_as_without_the_shortcuts(lines):
+    fast, plain = locks.HeldLocksParser(), _PlainHeldLocks()
+    assert [fast.feed(t) for t in lines] == [plain.feed(t) for t in lines]
+    assert (fast.entries, fast.all_locks, fast.lockdep_off) == (plain.entries, plain.all_locks, plain.lockdep_off)
+    assert [locks.parse_task_line(t) for t in lines] == [_task_line_plain(t) for t in lines]
+
+
+@SETTINGS
+@given(st.sampled_from([u'[', u'[ ', u'[    ']), st.text(u'0123456789', min_size=1, max_size=11),
+       st.text(u'0123456789', min_size=1, max_size=10), st.sampled_from([u']', u'] ', u']  ', u'].']),
+       st.sampled_from([u'', u'[T1]', u'[ C12] ', u'[  T123]x', u'[X1]', u' [T1]', u'[T]', u'[T12345678901]']))
+def test_time_stamp_and_caller_in_one_match(lead, secs, frac, close, caller):
+    """_TS_CALLER_RE gives the time stamp, caller and end that _TS_RE then _CALLER_RE give."""
+    text = lead + secs + u'.' + frac + close + caller + u'msg'
+    m = kmsg._TS_CALLER_RE.match(text)
+    ts = kmsg._TS_RE.match(text)
+    assert (m is None) == (ts is None)
+    if m is not None:
+        cm = kmsg._CALLER_RE.match(text, ts.end())
+        assert m.group(1, 2) == ts.group(1, 2)
+        assert m.group(3) == (cm.group(1) if cm else None)
+        assert m.end() == (cm.end() if cm else ts.end())
+        line = kmsg.parse_line(text)
+        assert line.ts == int(secs) + int(frac) / (10.0 ** len(frac))
