@@ -121,13 +121,51 @@ def _compile(value):
     return re.compile(value) if value else None
 
 
+#: the fields that are regexes (parts: (kind, regex) pairs), compiled when first read
+REGEX_FIELDS = ('start', 'loose', 'end', 'task', 'gate', 'body', 'parts')
+
+
+class _Compiled(object):
+    """A regex field of ReportFormat, compiled when the engine first reads it. A log holds few
+    of the table's report kinds (the start regex of a format is tried only on a line with one
+    of its keys), and compiling the regexes of all 64 formats at import took about 10 ms of
+    every run. The compiled value then lives in the instance's __dict__, which Python reads
+    before a descriptor without __set__: later reads cost what a plain attribute costs."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, fmt, owner=None):
+        if fmt is None:
+            return self
+        source = fmt._sources[self.name]
+        if self.name == 'parts':
+            value = tuple((kind, _compile(arg)) for kind, arg in source)
+        elif self.name == 'start':
+            value = re.compile(source)
+        else:
+            value = _compile(source)
+        fmt.__dict__[self.name] = value
+        return value
+
+
 class ReportFormat(object):
-    """One report format. Keyword arguments are the FIELDS; unknown keys raise ValueError."""
+    """One report format. Keyword arguments are the FIELDS; unknown keys raise ValueError.
+    The REGEX_FIELDS are compiled when first read (see _Compiled)."""
+
+    start = _Compiled('start')
+    loose = _Compiled('loose')
+    end = _Compiled('end')
+    task = _Compiled('task')
+    gate = _Compiled('gate')
+    body = _Compiled('body')
+    parts = _Compiled('parts')
 
     def __init__(self, **spec):
         unknown = set(spec) - set(FIELD_NAMES)
         if unknown:
             raise ValueError('report format %s: unknown keys %s' % (spec.get('name'), ', '.join(sorted(unknown))))
+        self._sources = {}
         for field, default, _doc in FIELDS:
             if field in spec:
                 value = spec[field]
@@ -135,27 +173,23 @@ class ReportFormat(object):
                 raise ValueError('report format %s: %s is required' % (spec.get('name'), field))
             else:
                 value = default
-            setattr(self, field, value)
+            if field in REGEX_FIELDS:
+                self._sources[field] = value
+            else:
+                setattr(self, field, value)
         self.spec = spec
         self.keys = tuple(self.keys)
-        self.start = re.compile(self.start)
-        self.loose = _compile(self.loose)
-        self.end = _compile(self.end)
-        self.task = _compile(self.task)
-        self.gate = _compile(self.gate)
-        self.body = _compile(self.body)
-        parts = []
-        for kind, arg in self.parts:
+        parts = tuple(self._sources['parts'])
+        for kind, _arg in parts:
             if kind not in PART_KINDS:
                 raise ValueError('report format %s: unknown part kind %r' % (self.name, kind))
-            parts.append((kind, _compile(arg)))
-        self.parts = tuple(parts)
-        self.has_stack = any(kind == STACK for kind, _rx in self.parts)
+        self._sources['parts'] = parts
+        self.has_stack = any(kind == STACK for kind, _arg in parts)
         self.skip_extra = tuple(self.skip)
         self.skip = skip_regex(self.skip_extra)
         if self.after is None:
-            self.after = 'finish' if self.parts else 'now'
-        if not self.parts and self.after == 'finish':
+            self.after = 'finish' if parts else 'now'
+        if not parts and self.after == 'finish':
             self.after = 'now'
         if self.extractor not in EXTRACTOR_NAMES:
             raise ValueError('report format %s: unknown extractor %r' % (self.name, self.extractor))

@@ -151,3 +151,25 @@ def test_time_stamp_and_caller_in_one_match(lead, secs, frac, close, caller):
         assert m.end() == (cm.end() if cm else ts.end())
         line = kmsg.parse_line(text)
         assert line.ts == int(secs) + int(frac) / (10.0 ** len(frac))
+
+
+def test_format_regexes_compiled_on_first_read_are_the_table_s():
+    """ReportFormat compiles its regex fields when first read: each is the table's regex (and
+    every one of them compiles), read once more it is the same object."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import REGEX_FIELDS, ReportFormat
+    fresh = ReportFormat(name='x', keys=('k',), start=r'k (?P<a>\d+)', parts=(('stack', r'^Call'), ('rip', None)))
+    assert 'start' not in vars(fresh) and fresh.has_stack and fresh.after == 'finish'
+    assert fresh.start.pattern == r'k (?P<a>\d+)' and fresh.start is fresh.start and 'start' in vars(fresh)
+    assert [(k, rx and rx.pattern) for k, rx in fresh.parts] == [('stack', r'^Call'), ('rip', None)]
+    assert fresh.loose is None and fresh.end is None
+    for fmt in kf.FORMATS:
+        for name in REGEX_FIELDS:
+            value = getattr(fmt, name)
+            source = fmt.spec.get(name)
+            if name == 'parts':
+                assert [(k, rx and rx.pattern) for k, rx in value] == [(k, a or None) for k, a in source or ()]
+            elif name == 'start' or source:
+                assert value.pattern == source, (fmt.name, name)
+            else:
+                assert value is None, (fmt.name, name)
+            assert getattr(fmt, name) is value
