@@ -7,6 +7,8 @@ they stand in for give (each reference below is the code before the shortcut).""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,3 +175,48 @@ def test_format_regexes_compiled_on_first_read_are_the_table_s():
             else:
                 assert value is None, (fmt.name, name)
             assert getattr(fmt, name) is value
+
+
+def _skip_matchers():
+    from ansible_collections.kdebug.kernel.plugins.module_utils import title_rules
+    for fmt in kf.FORMATS:
+        fmt.skip.search('x')  # (compiled, so that the shared list and the format's are in the cache)
+        for _checker, skip in fmt.checkers:
+            skip.search('x')
+    return sorted(title_rules._SKIP_CACHE.values(), key=lambda m: m.patterns)
+
+
+MATCHERS = _skip_matchers()
+WORDS = sorted(set(w for m in MATCHERS for p in m.patterns for w in re.findall(r'[A-Za-z0-9_]+', p)))
+
+
+@st.composite
+def func_names(draw):
+    """Function names: words of the patterns, cut, joined and with bits around them."""
+    name = u''.join(draw(st.lists(st.sampled_from(WORDS + [u'_', u'__', u'x', u'.isra.0', u'64']), min_size=1,
+                                  max_size=3)))
+    if draw(st.booleans()):
+        name = name[draw(st.integers(0, len(name))):]
+    return name + draw(st.sampled_from([u'', u'', u'\n', u'x', u'_']))
+
+
+@SETTINGS
+@given(st.sampled_from(MATCHERS), func_names())
+def test_skip_lists_as_their_regexes(matcher, name):
+    """SkipMatcher (words tested as strings, only the other patterns compiled) answers what
+    searching each of its patterns (and its base's) answers."""
+    patterns = matcher.patterns + (matcher.base.patterns if matcher.base is not None else ())
+    assert matcher.search(name) == any(re.search(p, name) for p in patterns)
+
+
+def test_skip_lists_as_their_regexes_on_every_word():
+    """Each word of a pattern alone, with a newline (which $ matches before) and with more
+    around it, for every matcher."""
+    names = set()
+    for word in WORDS:
+        names.update((word, word + '\n', 'x' + word, word + 'x', '_' + word + '\n'))
+    names = sorted(names)
+    for matcher in MATCHERS:
+        patterns = matcher.patterns + (matcher.base.patterns if matcher.base is not None else ())
+        rx = re.compile('|'.join('(?:%s)' % p for p in patterns))
+        assert [n for n in names if matcher.search(n)] == [n for n in names if rx.search(n)], matcher.patterns[:3]
