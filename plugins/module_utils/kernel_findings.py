@@ -1134,11 +1134,13 @@ class FindingCollector(object):
                 text = to_text(line)
                 if self.prev_kmsg and is_dict_line(text):
                     return
-                pieces = ([p for p in text.split(u'\r') if p]
-                          if u'\r' in text and u'\r' in text.rstrip(u'\r\n') else [text])
-                parts = []
-                for piece in pieces:
-                    parts.extend(split_glued(parse_line(piece, self.lines + 1)))
+                if u'\r' in text and u'\r' in text.rstrip(u'\r\n'):
+                    parts = []
+                    for piece in text.split(u'\r'):
+                        if piece:
+                            parts.extend(split_glued(parse_line(piece, self.lines + 1)))
+                else:  # one piece (every line from a file: the reader made its CRs line ends)
+                    parts = split_glued(parse_line(text, self.lines + 1))
                 if parts and self._partial_next and not text.endswith(u'\r'):
                     parts[-1].partial = True
                 for part in parts:

@@ -141,6 +141,11 @@ def to_text(value):
         return u''
 
 
+#: str.isprintable (Python 3): False for every character _CTRL_RE removes (controls and the
+#: BOM), so a printable line (most lines; a TAB is not printable) needs no search for them
+_printable = getattr(_text_type, 'isprintable', None)
+
+
 def clean(text):
     """Remove CR/LF at the ends, NUL, ANSI escapes and control characters; cap length."""
     if len(text) > MAX_LINE:
@@ -148,7 +153,7 @@ def clean(text):
     text = text.rstrip(u'\r\n')
     if u'\x1b' in text:
         text = _ANSI_RE.sub(u'', text)
-    if _CTRL_RE.search(text):
+    if not (_printable is not None and isinstance(text, _text_type) and _printable(text)) and _CTRL_RE.search(text):
         text = _CTRL_RE.sub(u'', text)
     return text
 
@@ -237,7 +242,7 @@ def _parse_prefixes(line, text, depth=0):
         m = _TS_CALLER_RE.match(text, pos)
         if m:
             secs, frac, caller = m.groups()
-            line.ts = _ts_value(secs, frac)
+            line.ts = int(secs) + int(frac) / _POW10[len(frac)]  # _ts_value(), without the call
             line.origin = 'dmesg'
             line.kernel = True
             pos = m.end()

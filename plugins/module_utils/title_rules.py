@@ -371,12 +371,28 @@ def title_func(func):
     return func
 
 
+_BLANKS_RE = re.compile(r'\s+')
+#: sanitize_title's answers: every finding's title values (task, function, kind...) go through
+#: its 7 substitutions, and repeats of a report bring the same values back; a few hundred of
+#: them, of 200 characters at most (longer ones are not kept), keep the memory small
+_SANITIZED = {}
+_SANITIZED_MAX = 256
+_SANITIZED_LONGEST = 200
+
+
 def sanitize_title(text):
     """Replace addresses, line numbers and numbers in free text (TITLE_REPLACEMENTS)."""
-    text = text.strip()
-    for regex, repl in _REPLACEMENTS:
-        text = regex.sub(repl, text)
-    return re.sub(r'\s+', ' ', text)[:200]
+    out = _SANITIZED.get(text)
+    if out is None:
+        out = text.strip()
+        for regex, repl in _REPLACEMENTS:
+            out = regex.sub(repl, out)
+        out = _BLANKS_RE.sub(' ', out)[:200]
+        if len(text) <= _SANITIZED_LONGEST:
+            if len(_SANITIZED) >= _SANITIZED_MAX:
+                _SANITIZED.clear()
+            _SANITIZED[text] = out
+    return out
 
 
 #: a pattern without regex syntax (besides the anchors ^ and $)

@@ -220,3 +220,33 @@ def test_skip_lists_as_their_regexes_on_every_word():
         patterns = matcher.patterns + (matcher.base.patterns if matcher.base is not None else ())
         rx = re.compile('|'.join('(?:%s)' % p for p in patterns))
         assert [n for n in names if matcher.search(n)] == [n for n in names if rx.search(n)], matcher.patterns[:3]
+
+
+def _clean_plain(text):
+    text = text[:kmsg.MAX_LINE].rstrip(u'\r\n')
+    if u'\x1b' in text:
+        text = kmsg._ANSI_RE.sub(u'', text)
+    return kmsg._CTRL_RE.sub(u'', text)
+
+
+@SETTINGS
+@given(texts(), st.lists(st.sampled_from([u'\x00', u'\x07', u'\t', u'\x0b', u'\x1c', u'\x7f', u'\ufeff', u'\x85',
+                                          u'\xa0', u'\u2028', u'\x1b[0m', u'\r', u'\n', u'\U0001f600']), max_size=3),
+       st.integers(0, 200))
+def test_clean_as_with_the_control_character_search(text, bits, at):
+    """clean() searches for control characters only in a line that is not printable."""
+    for bit in bits:
+        text = text[:at] + bit + text[at:]
+    assert kmsg.clean(text) == _clean_plain(text)
+
+
+@SETTINGS
+@given(st.one_of(texts(), func_names()))
+def test_sanitize_title_memoized_as_computed(text):
+    from ansible_collections.kdebug.kernel.plugins.module_utils import title_rules
+    plain = text.strip()
+    for regex, repl in title_rules._REPLACEMENTS:
+        plain = regex.sub(repl, plain)
+    plain = re.sub(r'\s+', ' ', plain)[:200]
+    assert title_rules.sanitize_title(text) == plain
+    assert title_rules.sanitize_title(text) == plain  # (from the memo when short)
