@@ -250,3 +250,35 @@ def test_sanitize_title_memoized_as_computed(text):
     plain = re.sub(r'\s+', ' ', plain)[:200]
     assert title_rules.sanitize_title(text) == plain
     assert title_rules.sanitize_title(text) == plain  # (from the memo when short)
+
+
+def _match_start_plain(text):
+    if not kf.PREFILTER_RE.search(text):
+        return None
+    for fmt in kf.FORMATS:
+        if not any(key in text for key in fmt.keys):
+            continue
+        m = fmt.start.search(text)
+        if m:
+            return fmt, m.span(), m.groupdict(), True
+        if fmt.loose is not None:
+            m = fmt.loose.search(text)
+            if m:
+                return fmt, m.span(), m.groupdict(), False
+    return None
+
+
+@SETTINGS
+@given(texts())
+def test_match_start_tries_the_formats_the_table_loop_tries(text):
+    hit = kf.match_start(text)
+    assert (hit and (hit[0], hit[1].span(), hit[1].groupdict(), hit[2])) == _match_start_plain(text)
+
+
+def test_match_start_on_every_fixture_line():
+    hits = 0
+    for text in TEXTS:
+        hit = kf.match_start(text)
+        assert (hit and (hit[0], hit[1].span(), hit[1].groupdict(), hit[2])) == _match_start_plain(text), text
+        hits += hit is not None
+    assert hits > 50
