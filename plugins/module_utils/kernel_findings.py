@@ -455,7 +455,7 @@ PREFILTER_RE = _keys_regex(PREFILTER_KEYS)
 
 
 #: the formats' keys, and the formats (in table order) that have one of some keys, by those keys
-_START_KEYS = tuple(sorted(set(k for _f in FORMATS for k in _f.keys)))
+_START_KEYS = tuple(sorted(set(key for fmt in FORMATS for key in fmt.keys)))
 _CANDIDATES = {}
 
 
@@ -465,7 +465,7 @@ def _candidates(present):
     if out is None:
         if len(_CANDIDATES) >= 256:  # (a line holds one or two keys; bounded all the same)
             _CANDIDATES.clear()
-        out = _CANDIDATES[present] = tuple(f for f in FORMATS if any(k in present for k in f.keys))
+        out = _CANDIDATES[present] = tuple(fmt for fmt in FORMATS if any(key in present for key in fmt.keys))
     return out
 
 
