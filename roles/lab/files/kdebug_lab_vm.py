@@ -27,6 +27,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -188,6 +189,19 @@ class Supervisor(object):
             self.log('supervisor ended')
 
 
+def _restarted_qemu(log_path, offset):
+    """The pid of a qemu the supervisor's log says it started again after offset (boot 2 or
+    later: so the first one ran and reset), or 0."""
+    try:
+        with open(log_path) as f:
+            f.seek(offset)
+            text = f.read()
+    except (IOError, OSError):
+        return 0
+    match = re.search(r'boot (?:[2-9]|[1-9]\d+): qemu pid (\d+) started', text)
+    return int(match.group(1)) if match else 0
+
+
 def start(paths):
     """Start the supervisor in the background; return once the first qemu runs."""
     pid = read_pid(paths.pid)
@@ -220,6 +234,14 @@ def start(paths):
         qpid = read_pid(paths.qemu_pid)
         if alive(qpid, 'qemu'):
             print('started: supervisor pid %d, qemu pid %d' % (read_pid(paths.pid), qpid))
+            return 0
+        # The first qemu ran and reset, and a later one already ended, all between two looks
+        # (a loaded machine): started all the same; the supervisor's log says what followed.
+        # A first qemu that ends without a reset (bad arguments) is still a failed start.
+        again = _restarted_qemu(paths.log, log_start)
+        if again:
+            print('started: supervisor pid %d, qemu pid %d (restarted after a reset; see %s)'
+                  % (read_pid(paths.pid), again, paths.log))
             return 0
         # the supervisor writes its pid file first thing, and removes it when it ends
         spid = read_pid(paths.pid)

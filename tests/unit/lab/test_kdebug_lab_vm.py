@@ -155,3 +155,28 @@ def test_start_needs_the_command_line(tmp_path):
     res = supervisor('start', tmp_path)
     assert res.returncode == 2
     assert 'qemu.json does not exist' in res.stderr
+
+
+def _load_supervisor():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('kdebug_lab_vm', SUPERVISOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_start_counts_a_restart_it_did_not_see_running(tmp_path):
+    # Under load `start` can miss both qemus alive (the first resets at once, the second has
+    # already crashed): the supervisor's log of a second boot is then the proof that the
+    # first qemu ran (CI saw test_a_crash_is_not_restarted fail that way); a first qemu that
+    # ended without a reset is not, and what the log held before the start does not count.
+    restarted = _load_supervisor()._restarted_qemu
+    path = tmp_path / 'supervisor.log'
+    earlier = 'T boot 1: qemu pid 10 started\nT boot 2: qemu pid 11 started\n'
+    path.write_text(earlier + 'T boot 1: qemu pid 20 started\nT boot 1: qemu exited rc=1\n')
+    assert restarted(str(path), len(earlier)) == 0
+    assert restarted(str(path), 0) == 11
+    path.write_text(earlier + 'T boot 1: qemu pid 20 started\nT boot 1: SHUTDOWN reason=guest-reset\n'
+                    'T boot 1: starting qemu again with fresh firmware\nT boot 12: qemu pid 21 started\n')
+    assert restarted(str(path), len(earlier)) == 21
+    assert restarted(str(tmp_path / 'missing.log'), 0) == 0
