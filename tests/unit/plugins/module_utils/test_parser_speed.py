@@ -62,19 +62,6 @@ BENIGN = (b'[    1.000000] EXT4-fs (vda1): mounted filesystem with ordered data 
           b'[    1.000300] random: crng init done\n')
 
 
-def _naive_hits(buf, needles):
-    """The first keyword from each line on that holds one (bytes.find of each, nothing skipped)."""
-    hits = []
-    pos = 0
-    while pos < len(buf):
-        found = [p for p in (buf.find(n, pos) for n in needles) if p >= 0]
-        if not found:
-            break
-        hits.append(min(found))
-        pos = buf.find(b'\n', hits[-1]) + 1 or len(buf)
-    return hits
-
-
 def _scan(scanner, buf):
     scanner.reset(buf, len(buf))
     hits = []
@@ -126,7 +113,7 @@ def test_scanner_with_a_plan_from_the_first_buffer_finds_what_every_find_finds(f
     try:
         scanner = kfm._Scanner()
         for buf in [BENIGN * first] + buffers:
-            assert _scan(scanner, buf) == _naive_hits(buf, kfm._Scanner.NEEDLES)
+            assert _scan(scanner, buf) == pf.naive_hits(buf, kfm._Scanner.NEEDLES)
     finally:
         kfm.SCAN_BLOCK = saved
 

@@ -307,21 +307,6 @@ def test_kmemleak_fast_path_equals_line_parser_on_repeated_records(data, ignore)
         summarize(parse_records(iter_lines(io.BytesIO(data))), ignore=ignore)
 
 
-def _naive_hits(buf, needles):
-    """The first keyword from each line on that holds one: bytes.find of each keyword, nothing
-    skipped."""
-    hits = []
-    pos = 0
-    while pos < len(buf):
-        found = [p for p in (buf.find(n, pos) for n in needles) if p >= 0]
-        if not found:
-            break
-        hit = min(found)
-        hits.append(hit)
-        pos = buf.find(b'\n', hit) + 1 or len(buf)
-    return hits
-
-
 @st.composite
 def log_with_keywords(draw):
     """Kernel log text (benign lines, random bytes) with scanner keywords put anywhere, whole
@@ -359,4 +344,4 @@ def test_scanner_finds_what_every_find_finds(buf, block):
             pos = buf.find(b'\n', hit) + 1
     finally:
         kfm.SCAN_BLOCK = saved
-    assert hits == _naive_hits(buf, kfm._Scanner.NEEDLES)
+    assert hits == pf.naive_hits(buf, kfm._Scanner.NEEDLES)
