@@ -75,6 +75,8 @@ _OOM_BODY = (r'^\s*(?:\[\s*\d+\]|\[\s*pid\s*\]|Mem-Info|Tasks state|oom-kill:|oo
 _HFUNC = r'(?P<hfunc>[\w.$]+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|[\w.$]+ \S+:\d+ \[inline\])'
 _LOCKDEP_TRYING = r'^(?P<task>.+)/(?P<pid>\d+) '
 _STALL_ALT = ('stall in {FUNC}',)
+#: the two ways mm/oom_kill.c starts a kill line ("%s: Killed process": oom_kill_process's message)
+_OOM_KINDS = ('Out of memory', 'Memory cgroup out of memory')
 _HANG_ALT = ('hang in {FUNC}',)
 _OOPS_ABSORB = ('oops', 'invalid_opcode')
 
@@ -201,7 +203,9 @@ REPORT_FORMATS = (
       extractor='stall_nmi', skip=STALL_SKIP, skip_irq=True, other_cpu=True, after='tail', tail=20),
 
     # ---- OOM killer (mm/oom_kill.c) -------------------------------------------------------
-    F(name='oom_header', type='oom_kill', keys=('oom-killer',),
+    # (keys: the capitalised words of the line, rarer in kernel logs than 'of memory' and far
+    # cheaper for the scanner to rule out; see _Scanner)
+    F(name='oom_header', type='oom_kill', keys=('invoked oom-killer',),
       start=r'(?P<invoker>\S.*?) invoked oom-killer: gfp_mask=(?P<gfp_mask>0x[0-9a-fA-F]+)(?:\([^)]*\))?,'
             r'(?: nodemask=\S+,)? order=(?P<order>-?\d+)(?:, oom_adj=-?\d+)?(?:, oomkilladj=-?\d+)?'
             r'(?:, oom_score_adj=(?P<oom_score_adj>-?\d+))?',
@@ -209,18 +213,18 @@ REPORT_FORMATS = (
       parts=((STACK, None),), skip=OOM_SKIP, after='end', hooks=hooks.OOM,
       absorb=('oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable'), max_lines=200000,
       func_optional=True, patience=400, body=_OOM_BODY),
-    F(name='oom_victim', type='oom_kill', keys=('of memory',),
+    F(name='oom_victim', type='oom_kill', keys=_OOM_KINDS,
       start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
             r'Killed process (?P<pid>\d+) \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
       hooks=hooks.OOM, func_optional=True),
-    F(name='oom_kill_old', type='oom_kill', keys=('of memory',),
+    F(name='oom_kill_old', type='oom_kill', keys=_OOM_KINDS,
       start=r'(?P<oom_kind>Out of memory|Memory cgroup out of memory)(?: \(oom_kill_allocating_task\))?: '
             r'[Kk]ill process (?P<pid>\d+) \((?P<task>.*?)\) score (?P<score>\d+)',
       after='end', hooks=hooks.OOM, absorb=('oom_killed_old',), func_optional=True, max_lines=50),
-    F(name='oom_killed_old', type='oom_kill', keys=('illed process',),
+    F(name='oom_killed_old', type='oom_kill', keys=('Killed process',),
       start=r'^Killed process (?P<pid>\d+)(?:, UID \d+,)? \((?P<task>.*?)\)(?= total-vm| vsz|,|\s*$)',
       hooks=hooks.OOM, func_optional=True),
-    F(name='oom_no_killable', type='oom_kill', keys=('of memory',),
+    F(name='oom_no_killable', type='oom_kill', keys=('Out of memory',),
       start=r'Out of memory and no killable processes(?P<no_killable>)', hooks=hooks.OOM, func_optional=True),
 
     # ---- kmemleak (mm/kmemleak.c:print_unreferenced, kmemleak_scan) -----------------------
@@ -374,7 +378,7 @@ del F
 # with the 3.10-4.x early log of mm/kmemleak.c.
 NOTE_FORMATS = (
     ('lockdep_off', r'INFO: lockdep is turned off', ('INFO:',), None),
-    ('lockdep_off', r'turning off the locking correctness validator', ('correctness validator',), None),
+    ('lockdep_off', r'turning off the locking correctness validator', ('locking correctness validator',), None),
     ('debug_locks_off', r'Disabling lock debugging due to kernel taint', ('Disabling lock',), None),
     ('debug_locks_off', r'DEBUG_LOCKS_WARN_ON\(', ('BUG',), None),
     ('kmemleak_disabled', r'Kernel memory leak detector disabled', ('emleak',), 'disabled'),
@@ -388,7 +392,7 @@ NOTE_FORMATS = (
     ('kmemleak_disabled_kept', r'Kmemleak disabled without freeing internal data', ('emleak',), 'kept'),
     ('kmemleak_initialized', r'Kernel memory leak detector initiali[sz]ed', ('emleak',), 'initialized'),
     ('kmemleak_scan_thread_started', r'kmemleak: Automatic memory scanning thread started', ('emleak',), None),
-    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('hung task reports',), None),
+    ('hung_task_suppressed', r'Future hung task reports are suppressed', ('Future hung task reports',), None),
 )
 
 # lines that close the report of their printing context when it is complete

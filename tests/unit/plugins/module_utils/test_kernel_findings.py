@@ -689,3 +689,76 @@ def test_every_format_field_is_read_by_the_engine():
     # hooks are called through fmt.hooks.<name>
     for hook in rf.Hooks.NAMES:
         assert 'hooks.%s' % hook in source, hook
+
+
+def _fixture_messages():
+    """The message text of every line of the kernel-log fixtures (parsers and module fixtures),
+    as the engine sees it."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import parse_line
+    import os
+    texts = set()
+    for name in pf.KERNEL_LOG_FIXTURES:
+        for ln in pf.text_lines(name):
+            texts.add(parse_line(ln).text)
+    mod_dir = os.path.join(os.path.dirname(pf.FIXTURE_DIR), 'modules')
+    for name in sorted(os.listdir(mod_dir)):
+        with open(os.path.join(mod_dir, name), 'rb') as f:
+            for ln in f.read().decode('utf-8', 'replace').splitlines():
+                texts.add(parse_line(ln).text)
+    return sorted(texts)
+
+
+# Lines of formats and notes no fixture file holds, written from the format strings of linux
+# 6.1.192 (and 3.10 where it differs): mm/oom_kill.c out_of_memory ("Out of memory and no
+# killable processes...\n"), kernel/hung_task.c check_hung_task ("Future hung task reports are
+# suppressed, see sysctl kernel.hung_task_warnings\n"), mm/kmemleak.c (pr_fmt "kmemleak: ":
+# kmemleak_do_cleanup, mem_pool_alloc, create_object, kmemleak_init of 3.10).
+_KEY_LINES = (
+    'Out of memory and no killable processes...',
+    'Future hung task reports are suppressed, see sysctl kernel.hung_task_warnings',
+    'kmemleak: Kmemleak disabled without freeing internal data. Reclaim the memory with '
+    '"echo clear > /sys/kernel/debug/kmemleak".',
+    'kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE',
+    'kmemleak: Cannot insert 0xffff888004d2a000 into the object search tree (overlaps existing)',
+    'kmemleak: Early log buffer exceeded (2048), please increase DEBUG_KMEMLEAK_EARLY_LOG_SIZE',
+    'kmemleak: Cannot allocate a kmemleak_object structure',
+    'kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)',
+    'kmemleak: 1 new suspected memory leak (see /sys/kernel/debug/kmemleak)',
+)
+
+
+def test_every_fixture_line_a_format_or_note_matches_holds_one_of_its_keys():
+    """The keys are the prefilter: a line whose start, loose or note regex matches must hold
+    one of them, or the scanner never shows the line to the engine. Checked on every line of
+    the fixtures (written from the kernel's format strings and captured in the lab) and on
+    _KEY_LINES with the regexes alone, without the prefilter."""
+    texts = _fixture_messages() + list(_KEY_LINES)
+    seen = set()
+    for text in texts:
+        for fmt in kf.FORMATS:
+            for regex in (fmt.start, fmt.loose):
+                if regex is not None and regex.search(text):
+                    seen.add(fmt.name)
+                    assert any(k in text for k in fmt.keys), (fmt.name, fmt.keys, text)
+        for kind, regex, keys in kf._NOTES:
+            if regex.search(text):
+                seen.add(kind)
+                assert any(k in text for k in keys), (kind, keys, text)
+    # every format and note whose keys are narrower than one word of its start line was seen
+    assert {'oom_victim', 'oom_kill_old', 'oom_killed_old', 'oom_no_killable', 'oom_header',
+            'kmemleak_new_leaks', 'kmemleak_record', 'hung_task_suppressed', 'lockdep_off',
+            'kmemleak_disabled', 'kmemleak_disabled_kept', 'kmemleak_pool_empty', 'kmemleak_insert_failed',
+            'kmemleak_early_log_exceeded', 'kmemleak_alloc_failed', 'kmemleak_initialized',
+            'kmemleak_scan_thread_started', 'kmemleak_internal_failure'} <= seen, sorted(seen)
+
+
+@pytest.mark.parametrize('text', _KEY_LINES)
+def test_key_lines_are_found_in_a_file_as_in_lines(text):
+    """The scanner (file path) finds what feed() (line path) finds on the lines above."""
+    line = '[  100.000000] %s\n' % text
+    buf = ('[   99.000000] benign line\n' * 3000 + line + '[  101.000000] benign\n' * 10).encode()
+    by_lines = collect(buf.decode().splitlines())
+    by_file = collect(io.BytesIO(buf))
+    assert by_file['findings'] == by_lines['findings']
+    assert by_file['notes'] == by_lines['notes']
+    assert by_lines['findings'] or by_lines['notes'], text
