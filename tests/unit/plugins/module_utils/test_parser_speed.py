@@ -118,6 +118,37 @@ def test_scanner_with_a_plan_from_the_first_buffer_finds_what_every_find_finds(f
         kfm.SCAN_BLOCK = saved
 
 
+@SETTINGS
+@given(later_buffers(), st.sampled_from([64, 700, 16384]), st.lists(st.integers(0, 40), min_size=1))
+def test_scanner_counts_the_line_ends_before_its_hits(buffers, block, skips):
+    """lines_before (the skeleton's line-end counts and a count of part of the block) equals a
+    count of the line ends before the hit, before the hit's line and before the end, whether the
+    caller goes on in the scanner's block or skips lines past it (a report fed line by line)."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    saved = kfm.SCAN_BLOCK
+    kfm.SCAN_BLOCK = block
+    try:
+        scanner = kfm._Scanner()
+        for n, buf in enumerate(buffers):
+            scanner.reset(buf, len(buf))
+            pos = 0
+            while pos < len(buf):
+                hit = scanner.next_hit(pos, buf.count(b'\n', 0, pos))
+                if hit < 0:
+                    assert scanner.lines_before(len(buf)) == buf.count(b'\n')
+                    break
+                start = buf.rfind(b'\n', 0, hit) + 1
+                assert scanner.lines_before(hit) == buf.count(b'\n', 0, hit)
+                assert scanner.lines_before(start) == buf.count(b'\n', 0, start)
+                for _i in range(skips[n % len(skips)] + 1):  # the lines a report took
+                    pos = buf.find(b'\n', pos if pos > hit else hit) + 1
+                    if pos <= 0:
+                        pos = len(buf)
+                        break
+    finally:
+        kfm.SCAN_BLOCK = saved
+
+
 @pytest.mark.parametrize('chunk_size', [1, 7, 100, 4096, None])
 def test_reports_across_read_chunks_equal_line_by_line(chunk_size):
     """A log read by the chunked reader in pieces of any size (a keyword cut by a read), with the
