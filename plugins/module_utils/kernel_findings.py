@@ -1478,13 +1478,28 @@ class _Scanner(object):
     shorter than 2 bytes, or whose skeleton was found in most blocks so far (too common in
     this input to rule a block out), is looked for directly in the whole buffer, one find per
     buffer (cheaper than one per block). Only the speed depends on which keywords are looked
-    for directly or in which skeleton, not the hits."""
+    for directly or in which skeleton, not the hits.
+
+    Kernel logs repeat their messages, and a message's skeleton lines are the same whatever its
+    numbers (digits are not in the skeleton): the skeleton lines that hold no keyword's
+    skeleton are remembered (at most KNOWN_MAX of them), and a block whose skeleton lines are
+    all remembered holds no keyword (a set lookup per line instead of a find per keyword).
+    Where too few blocks are all remembered (a log of messages each unlike the others) the
+    lines are forgotten and not looked up for KNOWN_PAUSE blocks."""
 
     NEEDLES = _scanner_needles()
     DELETE = _skeleton_table(NEEDLES)
     PAIRS = _skeleton_pairs(NEEDLES, DELETE)
     #: blocks a keyword's skeleton is tried in before it may be looked for directly
     TRIES = 16
+    #: skeleton lines remembered as holding no keyword's skeleton, at most, and their longest
+    KNOWN_MAX = 1024
+    KNOWN_LEN = 96
+    #: blocks per window after which the remembered lines are kept only if at least a quarter
+    #: of the window's blocks were all remembered; else forgotten and not used for KNOWN_PAUSE
+    KNOWN_WINDOW = 32
+    KNOWN_PAUSE = 256
+    _SKELETONS = tuple(sk for _needle, sk in PAIRS if sk is not None)
 
     def __init__(self):
         self.buf = b''
@@ -1501,6 +1516,10 @@ class _Scanner(object):
         self.direct_next = []  # [position, keyword] of the keywords looked for in the whole buffer
         self.rare_delete = None  # delete table of the second skeleton (from the first), once chosen
         self.levels = 1
+        self.known = set()     # skeleton lines without a keyword's skeleton
+        self.window = [0, 0]   # blocks looked up in this window, and of them all remembered
+        self.pause = 0         # blocks left before the remembered lines are used again
+        self.ruled_out = 0     # blocks ruled out by the remembered lines (tries of every skeleton)
 
     def _plan(self, sample):
         """Choose the second skeleton's bytes from the byte counts of sample (the first
@@ -1548,10 +1567,20 @@ class _Scanner(object):
         self.lo = lo
         self.hi = hi
         skel = buf[lo:hi].translate(None, self.DELETE)
-        self.lines_hi = self.lines_lo + skel.count(b'\n')
+        if self.pause:
+            self.pause -= 1
+            self.lines_hi = self.lines_lo + skel.count(b'\n')
+        else:
+            lines = skel.split(b'\n')
+            self.lines_hi = self.lines_lo + len(lines) - 1
+            if self._all_known(lines):
+                self.next = []
+                self.ruled_out += 1  # a try of every keyword's skeleton, not found
+                return
         skels = (skel, skel.translate(None, self.rare_delete)) if self.levels > 1 else (skel,)
         nxt = []
         common = None
+        ruled_out = self.ruled_out
         for pair in self.pairs:
             pair[2] += 1
             if pair[1] in skels[pair[4]]:
@@ -1559,7 +1588,8 @@ class _Scanner(object):
                 p = buf.find(pair[0], lo, hi)
                 if p >= 0:
                     nxt.append([p, pair[0]])
-                if pair[2] >= self.TRIES and pair[3] * 4 > pair[2] * 3:
+                tries = pair[2] + ruled_out
+                if tries >= self.TRIES and pair[3] * 4 > tries * 3:
                     common = pair
         self.next = nxt
         if common is not None:  # from the next block on: found in the rest of the buffer
@@ -1568,6 +1598,34 @@ class _Scanner(object):
             p = buf.find(common[0], hi, end)
             if p >= 0:
                 self.direct_next.append([p, common[0]])
+
+    def _all_known(self, lines):
+        """True when every skeleton line of the block is remembered; else remembers those
+        that hold no keyword's skeleton. Ends a window (see KNOWN_WINDOW)."""
+        known = self.known
+        window = self.window
+        window[0] += 1
+        if known.issuperset(lines):
+            window[1] += 1
+            found = True
+        else:
+            found = False
+            room = self.KNOWN_MAX - len(known)
+            if room > 0:
+                longest = self.KNOWN_LEN
+                skeletons = self._SKELETONS
+                for line in set(lines).difference(known):
+                    if len(line) <= longest and not any(sk in line for sk in skeletons):
+                        known.add(line)
+                        room -= 1
+                        if not room:
+                            break
+        if window[0] >= self.KNOWN_WINDOW:
+            if window[1] * 4 < window[0]:
+                known.clear()
+                self.pause = self.KNOWN_PAUSE
+            window[0] = window[1] = 0
+        return found
 
     @staticmethod
     def _first(buf, items, pos, hi):

@@ -118,6 +118,94 @@ def test_scanner_with_a_plan_from_the_first_buffer_finds_what_every_find_finds(f
         kfm.SCAN_BLOCK = saved
 
 
+# Message templates for the remembered skeleton lines: benign ones, ones that hold a keyword
+# and ones that hold a keyword cut short or with a byte changed (their skeleton may still be a
+# keyword's, or look like one's); %d are numbers, which the skeleton deletes.
+_TEMPLATES = [line for line in (
+    'e1000: eth0 NIC Link is Up %d Mbps Full Duplex, Flow Control: RX',
+    'systemd[1]: Started Session %d of user root.',
+    'audit: type=1400 audit(%d.123:%d): apparmor="STATUS" operation="profile_load"',
+    'usb 1-1: new high-speed USB device number %d using ehci-pci',
+    'perf: interrupt took too long (%d > 2500), lowering kernel.perf_event_max_sample_rate to %d',
+)]
+
+
+@st.composite
+def repeated_messages(draw):
+    """Buffers of a few messages repeated in any order with any numbers, some with a keyword
+    (whole, cut or changed) put in them, so that lines are remembered and blocks ruled out."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import _Scanner
+    templates = list(_TEMPLATES)
+    for _i in range(draw(st.integers(0, 4))):
+        needle = draw(st.sampled_from(_Scanner.NEEDLES)).decode()
+        how = draw(st.sampled_from(['whole', 'cut', 'changed']))
+        if how == 'cut':
+            needle = needle[:draw(st.integers(0, len(needle) - 1))]
+        elif how == 'changed':
+            at = draw(st.integers(0, len(needle) - 1))
+            needle = needle[:at] + draw(st.sampled_from(['x', 'Q', ' ', '0'])) + needle[at + 1:]
+        base = draw(st.sampled_from(_TEMPLATES))
+        at = draw(st.integers(0, len(base)))
+        templates.append(base[:at] + needle.replace('%', '%%') + base[at:])
+    buffers = []
+    for _b in range(draw(st.integers(1, 4))):
+        picks = draw(st.lists(st.integers(0, len(templates) - 1), min_size=1, max_size=400))
+        numbers = draw(st.lists(st.integers(0, 99999), min_size=2, max_size=2))
+        lines = []
+        for k in picks:
+            t = templates[k]
+            lines.append('[%12.6f] %s\n' % (k / 7.0, t.replace('%d', str(numbers[k % 2] + k), 2)))
+        buffers.append(''.join(lines).encode())
+    return buffers
+
+
+@SETTINGS
+@given(repeated_messages(), st.sampled_from([64, 700, 16384]), st.sampled_from([1, 2, 32]))
+def test_remembered_lines_rule_out_only_blocks_without_a_keyword(buffers, block, window):
+    """Blocks whose skeleton lines were all remembered are skipped; the hits and the line counts
+    stay those of a find of every keyword, across buffers (the lines are remembered from one
+    buffer to the next) and whether the remembered lines are forgotten often (small windows)."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    saved = kfm.SCAN_BLOCK, kfm._Scanner.KNOWN_WINDOW
+    kfm.SCAN_BLOCK = block
+    kfm._Scanner.KNOWN_WINDOW = window
+    try:
+        scanner = kfm._Scanner()
+        for buf in buffers:
+            scanner.reset(buf, len(buf))
+            hits = []
+            pos = 0
+            while pos < len(buf):
+                hit = scanner.next_hit(pos, buf.count(b'\n', 0, pos))
+                if hit < 0:
+                    assert scanner.lines_before(len(buf)) == buf.count(b'\n')
+                    break
+                assert scanner.lines_before(hit) == buf.count(b'\n', 0, hit)
+                hits.append(hit)
+                pos = buf.find(b'\n', hit) + 1
+            assert hits == pf.naive_hits(buf, kfm._Scanner.NEEDLES)
+    finally:
+        kfm.SCAN_BLOCK, kfm._Scanner.KNOWN_WINDOW = saved
+
+
+def test_remembered_lines_rule_out_blocks_of_a_repetitive_log_and_pause_on_a_varied_one():
+    """Not vacuous: on repeated benign messages most blocks are ruled out by remembered lines;
+    on lines each unlike the others the remembered lines are forgotten and not looked up."""
+    import random
+    from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings as kfm
+    scanner = kfm._Scanner()
+    _scan(scanner, BENIGN * 20000)
+    assert scanner.ruled_out > 0.9 * scanner.window[0] + 30, (scanner.ruled_out, scanner.window)
+    assert scanner.pause == 0 and scanner.known
+    rnd = random.Random(3)
+    letters = 'jqzwkyvhxbgmupdlcfABCDEFGHIJKLMNOPQRSTUVWXYZ'
+    varied = ''.join('[%12.6f] %s\n' % (i, ''.join(rnd.choice(letters) for _j in range(30))) for i in range(40000))
+    scanner = kfm._Scanner()
+    hits = _scan(scanner, varied.encode())
+    assert hits == pf.naive_hits(varied.encode(), kfm._Scanner.NEEDLES)
+    assert scanner.ruled_out == 0 and scanner.pause > 0 and not scanner.known
+
+
 @SETTINGS
 @given(later_buffers(), st.sampled_from([64, 700, 16384]), st.lists(st.integers(0, 40), min_size=1))
 def test_scanner_counts_the_line_ends_before_its_hits(buffers, block, skips):
