@@ -1428,13 +1428,13 @@ def _scanner_needles():
 # The scanner's skeleton: the bytes of a block that are rare in kernel log text (capitals,
 # '#', '[' and the rarer lower-case letters, enough of them that every keyword keeps at least
 # SKELETON_MIN of its bytes), and the line ends; the rest is deleted (bytes.translate, C speed).
-# The line ends are counted in the skeleton (a fifth of the text: bytes.count over the whole
-# block took 0.46 ns a byte, a tenth of the parse) and keep a keyword's skeleton from being
-# found across two lines. A keyword in a
-# block leaves its own skeleton in the block's skeleton (deleting bytes keeps the order of
-# the others), so a block whose skeleton holds no keyword's skeleton holds no keyword: most
-# blocks are ruled out by a few finds in a text a fifth as long. Only the speed depends on the
-# choice of bytes, not the result.
+# A keyword in a block leaves its own skeleton in the block's skeleton (deleting bytes keeps
+# the order of the others), so a block whose skeleton holds no keyword's skeleton holds no
+# keyword: most blocks are ruled out by a few finds in a text a fifth as long. Only the speed
+# depends on the choice of bytes, not the result. The line ends are counted in the skeleton
+# (bytes.count over the whole block took 0.46 ns a byte, a tenth of the parse), split it into
+# the lines the scanner remembers (see _Scanner) and keep a keyword's skeleton from being
+# found across two lines.
 #: lower-case letters, the rarest in kernel logs first (added to the skeleton in this order)
 _RARE_LETTERS = b'jqzwkyvhxbgmupdlcfnoasrite'
 SKELETON_MIN = 3
