@@ -231,20 +231,17 @@ def _parse_frame(text):
         return None  # every frame form has an offset, an address or "[inline]"
     m = _SYM_FRAME_RE.match(text)
     if m:
-        sym = m.group('sym')
-        off = m.group('off')
-        src = None
-        if m.group(6):
-            src = '%s:%s' % (m.group(6), m.group(7))
-        inline = m.group('inline') is not None
-        addrs = m.group('addrs')
+        # (one groups() call instead of one group() call per field: every stack line comes here)
+        addrs, q, sym, off, mod, src_file, src_line, inline, mod2 = m.groups()
+        src = '%s:%s' % (src_file, src_line) if src_file else None
+        inline = inline is not None
         if not (off or src or inline):
             # "func" alone is not a frame (stack words, a line cut mid-way)
             return None
         if sym == 'null':  # pragma: no cover - "(null)" handled as raw
             return None
-        return Frame(func=base_func(sym), symbol=sym, offset=off, module=m.group(5) or m.group('mod2'),
-                     address=_address_of(addrs), reliable=not m.group('q'), inline=inline, src=src)
+        # (positional: func, symbol, offset, module, address, reliable, inline, src)
+        return Frame(base_func(sym), sym, off, mod or mod2, _address_of(addrs), not q, inline, src)
     m = _RAW_FRAME_RE.match(text)
     if m:
         raw = m.group('raw')
