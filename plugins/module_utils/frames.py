@@ -87,7 +87,11 @@ _BOTTOM_RE = re.compile(
 class Frame(object):
     """One parsed stack frame."""
 
-    __slots__ = ('func', 'symbol', 'offset', 'module', 'address', 'reliable', 'inline', 'src', 'raw')
+    # (_normalized, _bottom: normalized() and is_bottom() of the frame, computed once: a frame
+    # is never changed after it was made, and parse_frame hands out the same frame for the
+    # lines of a stack seen again)
+    __slots__ = ('func', 'symbol', 'offset', 'module', 'address', 'reliable', 'inline', 'src', 'raw',
+                 '_normalized', '_bottom')
 
     def __init__(self, func=None, symbol=None, offset=None, module=None, address=None,
                  reliable=True, inline=False, src=None, raw=False):
@@ -100,9 +104,17 @@ class Frame(object):
         self.inline = inline
         self.src = src
         self.raw = raw
+        self._normalized = None
+        self._bottom = None
 
     def normalized(self):
         """Frame text without addresses: "? func+0x4a/0xa0 [mod]", "func file.c:12 [inline]"."""
+        out = self._normalized
+        if out is None:
+            out = self._normalized = self._normalize()
+        return out
+
+    def _normalize(self):
         if self.raw:
             out = self.address or '?'
         else:
@@ -285,15 +297,22 @@ _BOTTOM_CACHE = {}
 
 def is_bottom(frame):
     """True if the frame is the natural bottom of a kernel stack."""
-    if frame is None or frame.raw:
-        return bool(frame is not None and frame.address and frame.address.lower() == '0xffffffffffffffff')
-    key = (frame.symbol, frame.func)
-    hit = _BOTTOM_CACHE.get(key)
-    if hit is None:
-        hit = _BOTTOM_RE.match(frame.symbol or '') is not None or _BOTTOM_RE.match(frame.func or '') is not None
-        if len(_BOTTOM_CACHE) >= _FRAME_CACHE_MAX:
-            _BOTTOM_CACHE.clear()
-        _BOTTOM_CACHE[key] = hit
+    if frame is None:
+        return False
+    hit = frame._bottom
+    if hit is not None:
+        return hit
+    if frame.raw:
+        hit = bool(frame.address and frame.address.lower() == '0xffffffffffffffff')
+    else:
+        key = (frame.symbol, frame.func)
+        hit = _BOTTOM_CACHE.get(key)
+        if hit is None:
+            hit = _BOTTOM_RE.match(frame.symbol or '') is not None or _BOTTOM_RE.match(frame.func or '') is not None
+            if len(_BOTTOM_CACHE) >= _FRAME_CACHE_MAX:
+                _BOTTOM_CACHE.clear()
+            _BOTTOM_CACHE[key] = hit
+    frame._bottom = hit
     return hit
 
 
