@@ -502,6 +502,31 @@ def match_note(text):
     return None
 
 
+#: no key of the prefilter in the text (most lines)
+_NO_KEY = ()
+
+
+def _line_facts(text):
+    """What the collector asks of every line's text: _NO_KEY, or (note kind, a "cut here" line,
+    match_start()'s hit, "Showing all locks held in the system"). The facts of the texts that
+    hold a key are remembered in _KEY_FACTS (the match objects in the hits are never changed)."""
+    if not (text and PREFILTER_RE.search(text)):
+        return _NO_KEY
+    facts = (match_note(text), _CUT_HERE_RE.search(text) is not None, match_start(text),
+             'Showing all locks held in the system' in text)
+    if len(_KEY_FACTS) >= _KEY_FACTS_MAX:
+        _KEY_FACTS.clear()
+    _KEY_FACTS[text] = facts
+    return facts
+
+
+#: _line_facts() of the texts with a key seen last: a log's reports are few and repeat, and
+#: finding which report a line starts is the dearest test of a line (kept small: a few texts
+#: per report; test_properties bounds the memory a longer input may take)
+_KEY_FACTS = {}
+_KEY_FACTS_MAX = 128
+
+
 def kmemleak_log_patterns():
     """[(kind, compiled regex)] of the lines kmemleak prints about itself, in table order
     (NOTE_FORMATS' kmemleak column): the kmemleak module's evidence, from the same table."""
@@ -944,8 +969,11 @@ class _Report(object):
         text = line.text
         self.nlines += 1
         self.cur_lineno = line.lineno
-        if len(self.excerpt) < MAX_EXCERPT_LINES and self.excerpt_chars < MAX_EXCERPT_CHARS:
-            self._excerpt(text)  # (the test repeated here: most lines of a long report are past it)
+        room = MAX_EXCERPT_CHARS - self.excerpt_chars
+        if room > 0 and len(self.excerpt) < MAX_EXCERPT_LINES:
+            piece = text[:room]  # what _excerpt() does, without the call (every line of a short report)
+            self.excerpt.append(piece)
+            self.excerpt_chars += len(piece) + 1
         fmt = self.fmt
         if fmt.hooks.line is not None and fmt.hooks.line(self, text):
             return  # the hook read the line
@@ -1199,11 +1227,14 @@ class FindingCollector(object):
             return  # a user-space program's line in a syslog/journal file
         # a line without the report's time stamp prefix: user space on a serial console
         foreign = report is not None and report.origin != 'plain' and line.origin == 'plain'
-        if text and PREFILTER_RE.search(text):
-            note = match_note(text)
+        facts = _KEY_FACTS.get(text)
+        if facts is None:
+            facts = _line_facts(text)
+        if facts:
+            note, cut_here, hit, all_locks = facts
             if note is not None:
                 self._note(note, line)
-            if _CUT_HERE_RE.search(text):
+            if cut_here:
                 if report is not None and not foreign and (report.phase != 'parts' or report.reader.func_final):
                     self._close(key)
                 if len(self.before) >= MAX_ACTIVE:
@@ -1211,7 +1242,6 @@ class FindingCollector(object):
                 self.before[key] = [2, None]
                 self.await_message = True
                 return
-            hit = match_start(text)
             if hit is not None and hit[0].type is None:
                 # a known line that is not a report (printed by another context in between)
                 if report is not None and hit[0].inert_inside:
@@ -1232,7 +1262,7 @@ class FindingCollector(object):
                     self._close(key, interrupted=True)
                 self._start(fmt, m, strict, line, key)
                 return
-            if 'Showing all locks held in the system' in text:
+            if all_locks:
                 if report is not None:
                     self._close(key, interrupted=True)
                 self.all_locks = HeldLocksParser()
