@@ -510,7 +510,7 @@ def _line_facts(text):
     """What the collector asks of every line's text: _NO_KEY, or (note kind, a "cut here" line,
     match_start()'s hit, "Showing all locks held in the system"). The facts of the texts that
     hold a key are remembered in _KEY_FACTS (the match objects in the hits are never changed)."""
-    if not (text and PREFILTER_RE.search(text)):
+    if not (text and PREFILTER_RE.search(text)):  # (_feed() tests this before the call)
         return _NO_KEY
     facts = (match_note(text), _CUT_HERE_RE.search(text) is not None, match_start(text),
              'Showing all locks held in the system' in text)
@@ -1176,25 +1176,28 @@ class FindingCollector(object):
     def feed(self, line):
         """Feed one line (str, bytes or kmsg.LogLine)."""
         try:
-            if not isinstance(line, LogLine):
-                text = to_text(line)
-                if self.prev_kmsg and is_dict_line(text):
-                    return
-                if u'\r' in text and u'\r' in text.rstrip(u'\r\n'):
-                    parts = []
-                    for piece in text.split(u'\r'):
-                        if piece:
-                            parts.extend(split_glued(parse_line(piece, self.lines + 1)))
-                else:  # one piece (every line from a file: the reader made its CRs line ends)
-                    parts = split_glued(parse_line(text, self.lines + 1))
-                if parts and self._partial_next and not text.endswith(u'\r'):
-                    parts[-1].partial = True
-                for part in parts:
-                    self._feed(part)
-                return
-            self._feed(line)
+            if isinstance(line, LogLine):
+                self._feed(line)
+            else:
+                self._feed_text(to_text(line))
         except Exception:  # pragma: no cover - defensive: never raise on input
             self.active = {}
+
+    def _feed_text(self, text):
+        """One line of text, prefixes not parsed yet."""
+        if self.prev_kmsg and is_dict_line(text):
+            return
+        if u'\r' in text and u'\r' in text.rstrip(u'\r\n'):
+            parts = []
+            for piece in text.split(u'\r'):
+                if piece:
+                    parts.extend(split_glued(parse_line(piece, self.lines + 1)))
+        else:  # one piece (every line from a file: the reader made its CRs line ends)
+            parts = split_glued(parse_line(text, self.lines + 1))
+        if parts and self._partial_next and not text.endswith(u'\r'):
+            parts[-1].partial = True
+        for part in parts:
+            self._feed(part)
 
     def _note(self, kind, line):
         key = kind
@@ -1229,7 +1232,7 @@ class FindingCollector(object):
         foreign = report is not None and report.origin != 'plain' and line.origin == 'plain'
         facts = _KEY_FACTS.get(text)
         if facts is None:
-            facts = _line_facts(text)
+            facts = _line_facts(text) if PREFILTER_RE.search(text) else _NO_KEY
         if facts:
             note, cut_here, hit, all_locks = facts
             if note is not None:
@@ -1413,7 +1416,10 @@ class FindingCollector(object):
     def _feed_bytes_line(self, raw):
         if len(raw) > MAX_LINE * 4:
             raw = raw[:MAX_LINE * 4]
-        self.feed(raw.decode('utf-8', 'replace'))
+        try:
+            self._feed_text(raw.decode('utf-8', 'replace'))  # what feed() does with text
+        except Exception:  # pragma: no cover - defensive: never raise on input
+            self.active = {}
 
     def _scan_block(self, scanner, buf, end):
         """Process buf[:end] (ends with a newline); returns its line ends, each counted once

@@ -343,7 +343,7 @@ def parse_line(raw, lineno=None):
     The text of a /dev/kmsg record has its escapes decoded; when it held escaped newlines
     (``\\x0aShowing all locks held in the system:``), split_glued() makes one LogLine of each."""
     try:
-        text = clean(to_text(raw))
+        text = clean(raw if isinstance(raw, _text_type) else to_text(raw))
         line = LogLine(raw, text, lineno)
         _parse_prefixes(line, text)
         if line.origin == 'kmsg' and u'\\x' in line.text:
