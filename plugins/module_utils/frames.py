@@ -207,6 +207,10 @@ _FRAME_CACHE_MAX = 512
 def parse_frame(text):
     """Parse one stack frame line; returns a Frame or None. Never raises."""
     try:
+        if '0x' not in text and '[inline]' not in text and '(null)' not in text:
+            # what _parse_frame answers for a text without an offset, an address or "[inline]"
+            # (most lines of a report that are no frame), without a place in the cache
+            return None
         return _FRAME_CACHE[text]
     except (KeyError, TypeError):
         pass
