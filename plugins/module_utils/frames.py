@@ -257,7 +257,9 @@ def _parse_frame(text):
         if sym == 'null':  # pragma: no cover - "(null)" handled as raw
             return None
         # (positional: func, symbol, offset, module, address, reliable, inline, src)
-        return Frame(base_func(sym), sym, off, mod or mod2, _address_of(addrs), not q, inline, src)
+        dot = sym.find('.', 1)  # base_func(sym), without the call
+        return Frame(sym[:dot] if dot > 0 else sym, sym, off, mod or mod2, _address_of(addrs) if addrs else None,
+                     not q, inline, src)
     m = _RAW_FRAME_RE.match(text)
     if m:
         raw = m.group('raw')

@@ -502,16 +502,10 @@ def match_note(text):
     return None
 
 
-#: no key of the prefilter in the text (most lines)
-_NO_KEY = ()
-
-
 def _line_facts(text):
-    """What the collector asks of every line's text: _NO_KEY, or (note kind, a "cut here" line,
-    match_start()'s hit, "Showing all locks held in the system"). The facts of the texts that
-    hold a key are remembered in _KEY_FACTS (the match objects in the hits are never changed)."""
-    if not (text and PREFILTER_RE.search(text)):  # (_feed() tests this before the call)
-        return _NO_KEY
+    """What the collector asks of a line's text that holds a prefilter key: (note kind, a "cut
+    here" line, match_start()'s hit, "Showing all locks held in the system"), remembered in
+    _KEY_FACTS (the match objects in the hits are never changed)."""
     facts = (match_note(text), _CUT_HERE_RE.search(text) is not None, match_start(text),
              'Showing all locks held in the system' in text)
     if len(_KEY_FACTS) >= _KEY_FACTS_MAX:
@@ -520,7 +514,7 @@ def _line_facts(text):
     return facts
 
 
-#: _line_facts() of the texts with a key seen last: a log's reports are few and repeat, and
+#: _line_facts() of the texts seen last: a log's reports are few and repeat, and
 #: finding which report a line starts is the dearest test of a line (kept small: a few texts
 #: per report; test_properties bounds the memory a longer input may take)
 _KEY_FACTS = {}
@@ -766,7 +760,7 @@ class _FuncReader(object):
                 return True
             return None
         # no trigger: "Call Trace:" or a frame line starts the stack
-        if _CALL_TRACE_RE.match(text):
+        if 'race' in text and _CALL_TRACE_RE.match(text):  # ('race': of Trace, trace, Backtrace)
             self._jump(i)
             self.part_armed = True
             return True
@@ -806,7 +800,7 @@ class _FuncReader(object):
                 self.cand(rf)
             return True
         if f is None:
-            if _CALL_TRACE_RE.match(text):
+            if 'race' in text and _CALL_TRACE_RE.match(text):  # ('race': of Trace, trace, Backtrace)
                 self.stack_started = self.stack_started or starting
                 return True
             if not self.stack_frames:
@@ -1212,11 +1206,12 @@ class FindingCollector(object):
                                wallclock=line.wallclock, count=1))
 
     def _feed(self, line):
-        if line.lineno is None or line.lineno != self.last_lineno:
+        lineno = line.lineno
+        if lineno is None or lineno != self.last_lineno:
             self.lines += 1  # pieces of one physical line (CR, glued lines) count once
-        if line.lineno is None:
-            line.lineno = self.lines
-        self.last_lineno = line.lineno
+        if lineno is None:
+            lineno = line.lineno = self.lines
+        self.last_lineno = lineno
         self.prev_kmsg = line.origin == 'kmsg'
         text = line.text
         key = line.caller
@@ -1230,11 +1225,8 @@ class FindingCollector(object):
             return  # a user-space program's line in a syslog/journal file
         # a line without the report's time stamp prefix: user space on a serial console
         foreign = report is not None and report.origin != 'plain' and line.origin == 'plain'
-        facts = _KEY_FACTS.get(text)
-        if facts is None:
-            facts = _line_facts(text) if PREFILTER_RE.search(text) else _NO_KEY
-        if facts:
-            note, cut_here, hit, all_locks = facts
+        if text and PREFILTER_RE.search(text):
+            note, cut_here, hit, all_locks = _KEY_FACTS.get(text) or _line_facts(text)
             if note is not None:
                 self._note(note, line)
             if cut_here:
