@@ -764,10 +764,7 @@ class _FuncReader(object):
             self._jump(i)
             self.part_armed = True
             return True
-        markers, rest = strip_markers(text)
-        if markers and not rest.strip():
-            return None
-        if parse_frame(text) is None:
+        if parse_frame(text) is None:  # (None for a line of markers only: "<IRQ>", "</TASK>")
             return None
         self._jump(i)
         return self._stack_line(line, starting=True)
