@@ -367,7 +367,7 @@ def split_glued(line):
                            line.program, line.kernel)
             out.append(copy)
         return out
-    if line.ts is None or u'[' not in text:
+    if line.ts is None or u'[' not in text or u'.' not in text:  # (a time stamp holds both)
         return [line]
     m = _EMBEDDED_TS_RE.search(text)
     if not m:

@@ -360,15 +360,31 @@ _HANG_SKIP_RE = re.compile('|'.join(re.escape(s) for s in HANG_SKIP))
 _REPLACEMENTS = tuple((re.compile(p), r) for p, r in TITLE_REPLACEMENTS)
 
 
+#: title_func's answers (every finding's FUNC goes through its regexes, and repeats of a report
+#: bring the same functions back)
+_TITLE_FUNCS = {}
+_TITLE_FUNCS_MAX = 256
+_TITLE_FUNCS_LONGEST = 200
+
+
 def title_func(func):
     """Function name as a title writes it: syscall wrappers named by the syscall."""
     if not func:
         return func
+    out = _TITLE_FUNCS.get(func)
+    if out is not None:
+        return out
+    out = func
     for regex, repl in _SYSCALL_RES:
         m = regex.match(func)
         if m and m.end() < len(func):
-            return repl + func[m.end():]
-    return func
+            out = repl + func[m.end():]
+            break
+    if len(func) <= _TITLE_FUNCS_LONGEST:
+        if len(_TITLE_FUNCS) >= _TITLE_FUNCS_MAX:
+            _TITLE_FUNCS.clear()
+        _TITLE_FUNCS[func] = out
+    return out
 
 
 _BLANKS_RE = re.compile(r'\s+')
