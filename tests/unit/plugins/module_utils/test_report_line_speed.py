@@ -282,3 +282,54 @@ def test_match_start_on_every_fixture_line():
         assert (hit and (hit[0], hit[1].span(), hit[1].groupdict(), hit[2])) == _match_start_plain(text), text
         hits += hit is not None
     assert hits > 50
+
+
+def _frame_fields(f):
+    return None if f is None else tuple(getattr(f, k) for k in ('func', 'symbol', 'offset', 'module', 'address',
+                                                                'reliable', 'inline', 'src', 'raw'))
+
+
+def _line_facts_plain(text):
+    hit = _match_start_plain(text)
+    return (kf.match_note(text), kf._CUT_HERE_RE.search(text) is not None, hit,
+            'Showing all locks held in the system' in text)
+
+
+@SETTINGS
+@given(texts())
+def test_frame_and_line_shortcuts_equal_the_plain_calls(text):
+    """parse_frame (which answers a text without '0x', '[inline]' or '(null)' before its cache)
+    gives what _parse_frame gives; a line of markers only is no frame (_FuncReader._try_stack
+    relies on it); the remembered facts of a line with a key are those of the plain calls, the
+    second time too; a line without a '.' holds no glued time stamp (split_glued)."""
+    assert _frame_fields(frames.parse_frame(text)) == _frame_fields(frames._parse_frame(text))
+    markers, rest = frames.strip_markers(text)
+    if markers and not rest.strip():
+        assert frames.parse_frame(text) is None
+    if kf.PREFILTER_RE.search(text):
+        for facts in (kf._line_facts(text), kf._KEY_FACTS.get(text)):
+            note, cut_here, hit, all_locks = facts
+            assert (note, cut_here, hit and (hit[0], hit[1].span(), hit[1].groupdict(), hit[2]),
+                    all_locks) == _line_facts_plain(text)
+    if u'.' not in text:
+        assert kmsg._EMBEDDED_TS_RE.search(text) is None
+
+
+def _title_func_plain(func):
+    from ansible_collections.kdebug.kernel.plugins.module_utils import title_rules
+    if not func:
+        return func
+    for regex, repl in title_rules._SYSCALL_RES:
+        m = regex.match(func)
+        if m and m.end() < len(func):
+            return repl + func[m.end():]
+    return func
+
+
+@SETTINGS
+@given(func_names())
+def test_title_func_remembered_as_computed(name):
+    from ansible_collections.kdebug.kernel.plugins.module_utils import title_rules
+    assert title_rules.title_func(name) == _title_func_plain(name)
+    assert title_rules.title_func(name) == _title_func_plain(name)  # (the remembered answer)
+    assert title_rules.title_func(u'__x64_sys_' + name) == _title_func_plain(u'__x64_sys_' + name)
