@@ -121,13 +121,13 @@ def test_scanner_with_a_plan_from_the_first_buffer_finds_what_every_find_finds(f
 # Message templates for the remembered skeleton lines: benign ones, ones that hold a keyword
 # and ones that hold a keyword cut short or with a byte changed (their skeleton may still be a
 # keyword's, or look like one's); %d are numbers, which the skeleton deletes.
-_TEMPLATES = [line for line in (
+_TEMPLATES = (
     'e1000: eth0 NIC Link is Up %d Mbps Full Duplex, Flow Control: RX',
     'systemd[1]: Started Session %d of user root.',
     'audit: type=1400 audit(%d.123:%d): apparmor="STATUS" operation="profile_load"',
     'usb 1-1: new high-speed USB device number %d using ehci-pci',
     'perf: interrupt took too long (%d > 2500), lowering kernel.perf_event_max_sample_rate to %d',
-)]
+)
 
 
 @st.composite
