@@ -1464,8 +1464,9 @@ def _scanner_needles():
 _RARE_LETTERS = b'jqzwkyvhxbgmupdlcfnoasrite'
 SKELETON_MIN = 3
 #: bytes per block the skeleton is made of (cut at a line end: a keyword never spans two);
-#: 32 KiB took 2.5% fewer instructions than 16 KiB on the bench log (callgrind), 64 KiB no fewer
-SCAN_BLOCK = 32768
+#: with the remembered lines (see _Scanner) 16 KiB took 6-11% less CPU than 32 KiB on the
+#: bench log (a report leaves a smaller block to search), 8 KiB no less
+SCAN_BLOCK = 16384
 # The skeleton is a fifth of the text and dense in the keywords' bytes, so a find of each
 # keyword's skeleton in it still reads most of the scanner's time. A second skeleton, made from
 # the first by deleting all but the bytes that are rare in the input being read (at most
