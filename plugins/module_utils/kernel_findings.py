@@ -1509,7 +1509,8 @@ class _Scanner(object):
     Kernel logs repeat their messages, and a message's skeleton lines are the same whatever its
     numbers (digits are not in the skeleton): the skeleton lines that hold no keyword's
     skeleton are remembered (at most KNOWN_MAX of them), and a block whose skeleton lines are
-    all remembered holds no keyword (a set lookup per line instead of a find per keyword).
+    all remembered holds no keyword (a set lookup per line instead of a find per keyword); in
+    another block the keywords' skeletons are looked for in its lines not remembered only.
     Where too few blocks are all remembered (a log of messages each unlike the others) the
     lines are forgotten and not looked up for KNOWN_PAUSE blocks."""
 
@@ -1599,7 +1600,8 @@ class _Scanner(object):
         else:
             lines = skel.split(b'\n')
             self.lines_hi = self.lines_lo + len(lines) - 1
-            if self._all_known(lines):
+            skel = self._unknown(lines)
+            if skel is None:
                 self.next = []
                 self.ruled_out += 1  # a try of every keyword's skeleton, not found
                 return
@@ -1625,33 +1627,34 @@ class _Scanner(object):
             if p >= 0:
                 self.direct_next.append([p, common[0]])
 
-    def _all_known(self, lines):
-        """True when every skeleton line of the block is remembered; else remembers those
-        that hold no keyword's skeleton. Ends a window (see KNOWN_WINDOW)."""
+    def _unknown(self, lines):
+        """None when every skeleton line of the block is remembered; else the block's other
+        skeleton lines (a keyword's skeleton can only be in them), joined, after remembering
+        those of them that hold no keyword's skeleton. Ends a window (see KNOWN_WINDOW)."""
         known = self.known
         window = self.window
         window[0] += 1
         if known.issuperset(lines):
             window[1] += 1
-            found = True
+            rest = None
         else:
-            found = False
             room = self.KNOWN_MAX - len(known)
-            if room > 0:
-                longest = self.KNOWN_LEN
-                skeletons = self._SKELETONS
-                for line in set(lines).difference(known):
-                    if len(line) <= longest and not any(sk in line for sk in skeletons):
-                        known.add(line)
-                        room -= 1
-                        if not room:
-                            break
+            longest = self.KNOWN_LEN
+            skeletons = self._SKELETONS
+            others = []
+            for line in set(lines).difference(known):
+                if room > 0 and len(line) <= longest and not any(sk in line for sk in skeletons):
+                    known.add(line)
+                    room -= 1
+                else:
+                    others.append(line)
+            rest = b'\n'.join(others)
         if window[0] >= self.KNOWN_WINDOW:
             if window[1] * 4 < window[0]:
                 known.clear()
                 self.pause = self.KNOWN_PAUSE
             window[0] = window[1] = 0
-        return found
+        return rest
 
     @staticmethod
     def _first(buf, items, pos, hi):
