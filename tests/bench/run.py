@@ -366,17 +366,23 @@ def main():
 
 
 def measure(label, kind, path, grep_args, repeat):
-    parse_runs = [run_child(ROOT, kind, path) for _run in range(repeat)]
+    """The parse, the floor and each grep, run in turn repeat times (round after round, so that
+    a slow spell of a shared machine slows the runs of one round alike, not all runs of one
+    of them), each figure the best of its runs."""
+    parse_runs, floor_runs, grep_runs = [], [], [[] for _g in grep_args]
+    for _round in range(repeat):
+        parse_runs.append(run_child(ROOT, kind, path))
+        floor_runs.append(run_floor(path))
+        for g, runs in zip(grep_args, grep_runs, strict=True):
+            runs.append(run_grep(g, path))
     parse = best(parse_runs)
     rss = max(r[1] for r in parse_runs)  # the highest of the runs, not the fastest one's
     print('%s: %s (CPU %.3fs, median %.3fs; wall %.3fs incl. interpreter start, peak RSS %.1f MB)' % (
         label, parse[2], parse[0], median(parse_runs), parse[3], rss))
-    runs = [run_floor(path) for _run in range(repeat)]
-    floor = best(runs)
-    print('  Python line iteration: %s lines, CPU %.3fs, median %.3fs' % (floor[1], floor[0], median(runs)))
+    floor = best(floor_runs)
+    print('  Python line iteration: %s lines, CPU %.3fs, median %.3fs' % (floor[1], floor[0], median(floor_runs)))
     ratios = []
-    for g in grep_args:
-        runs = [run_grep(g, path) for _run in range(repeat)]
+    for g, runs in zip(grep_args, grep_runs, strict=True):
         gt = best(runs)
         if len(g) == 1:
             glabel = "'%s'" % g[0]
