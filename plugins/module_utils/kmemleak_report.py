@@ -459,7 +459,8 @@ class _FastParser(object):
         sites = [f.site() for f in frames if not (f.raw and f.address == '0xffffffffffffffff')]
         summary = self.summary
         ignored = bool(summary.ignore) and summary.ignored_texts(backtrace + [function])
-        hit = (backtrace, function, corrupted or not frames, signature_of(sites), ignored)
+        # (the last item: the line ends of the block, which the loop of _fast_block counts)
+        hit = (backtrace, function, corrupted or not frames, signature_of(sites), ignored, block.count(b'\n'))
         if len(self.cache) >= _CACHE_MAX:
             # drop the oldest quarter (dicts keep insertion order on 3.7+; any order is fine on 2.7)
             for old in list(self.cache)[:_CACHE_MAX // 4]:
@@ -552,9 +553,12 @@ def _fast_block(summary, fast, block, lineno):
 
     The loop counts a record of a finding already known itself (most records: a leak repeats);
     anything else goes through _FastParser.record()/add(), or the line parser for a record not
-    in the plain format. Line numbers are counted only where one is needed."""
+    in the plain format. Line numbers are counted only where one is needed. Returns the line
+    ends of block (a record of a known backtrace: those of its header and the cached count of
+    its backtrace, fewer bytes counted than the whole record)."""
     parts = block.split(b'\n' + _SEP)
     last = len(parts) - 1
+    newlines = last  # each separator holds one
     counted = 0  # lineno is the line of parts[counted]
     match = _HOT_RECORD_RE.match  # a record it does not match goes through record()
     cache = fast.cache
@@ -566,6 +570,7 @@ def _fast_block(summary, fast, block, lineno):
         parts[0] = head[len(_SEP):]
         first = 0
     else:
+        newlines += head.count(b'\n')
         if head.strip():  # text before the first record
             parser = RecordParser()
             _lines_into(summary, parser, head, lineno)
@@ -578,12 +583,14 @@ def _fast_block(summary, fast, block, lineno):
         if known is not None and len(part) <= MAX_LINE:
             m = match(part)
             if m is not None:
-                hit = cache.get(part[m.end():])
+                end = m.end()
+                hit = cache.get(part[end:])
                 size, comm = m.groups()
                 comm = comms.get(comm)
                 if hit is not None and comm is not None and not hit[4]:
                     f = known.get(hit[3])
                     if f is not None:
+                        newlines += part.count(b'\n', 0, end) + hit[5]
                         records += 1
                         if hit[2]:
                             corrupted += 1
@@ -598,6 +605,7 @@ def _fast_block(summary, fast, block, lineno):
                         if comm not in f_comms and len(f_comms) < MAX_LIST:
                             f_comms.add(comm)
                         continue
+        newlines += part.count(b'\n')
         got = fast.record(part)
         if got is True:
             continue
@@ -612,6 +620,7 @@ def _fast_block(summary, fast, block, lineno):
             fast.add(got, lineno)
     summary.records += records
     summary.corrupted += corrupted
+    return newlines
 
 
 def summarize_stream(stream, ignore=None, max_findings=None):
@@ -627,13 +636,18 @@ def summarize_stream(stream, ignore=None, max_findings=None):
     fast = _FastParser(summary)
     parser = RecordParser()
     carry = b''
+    carry_lines = 0  # line ends in carry, in the fast mode
     lineno = 1
-    newlines = 0  # line ends read so far (the reader counts them)
+    newlines = 0  # line ends read so far
     mode = None
     try:
         reader = _reader(stream)
         for chunk in reader.blocks():
-            newlines += reader.block_lines
+            # in the fast mode _fast_block counts the line ends of a block of whole lines
+            # (for the reader too: LineReader.counted), else the reader counts them
+            ours = mode == 'fast' and chunk.endswith(b'\n')
+            if not ours:
+                newlines += reader.block_lines
             buf = carry + chunk if carry else chunk
             carry = b''
             if mode is None:
@@ -648,13 +662,23 @@ def summarize_stream(stream, ignore=None, max_findings=None):
             if mode == 'fast':
                 last = buf.rfind(b'\n' + _SEP)
                 if last >= 0:
-                    _fast_block(summary, fast, buf[:last + 1], lineno)
+                    done = _fast_block(summary, fast, buf[:last + 1], lineno)
                     carry = buf[last + 1:]
-                    lineno = newlines - carry.count(b'\n') + 1
-                elif len(buf) > _MAX_CARRY:
+                    left = carry.count(b'\n')
+                    if ours:
+                        read = done + left - carry_lines  # the line ends of chunk
+                        reader.counted(read)
+                        newlines += read
+                    carry_lines = left
+                    lineno = newlines - left + 1
+                    continue
+                if ours:
+                    newlines += reader.block_lines
+                if len(buf) > _MAX_CARRY:
                     mode = 'slow'  # not a kmemleak report after all
                 else:
                     carry = buf
+                    carry_lines = buf.count(b'\n')
                     continue
             if mode == 'slow':
                 cut = buf.rfind(b'\n')

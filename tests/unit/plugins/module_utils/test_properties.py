@@ -307,6 +307,20 @@ def test_kmemleak_fast_path_equals_line_parser_on_repeated_records(data, ignore)
         summarize(parse_records(iter_lines(io.BytesIO(data))), ignore=ignore)
 
 
+@SETTINGS
+@given(mutated_kmemleak_report(), st.sampled_from([7, 100, 1000, 4096]), st.integers(1, 3))
+def test_kmemleak_fast_path_counts_line_ends_for_the_reader(data, chunk_size, times):
+    """Read in small chunks (many blocks, records cut across them), the fast path counts each
+    block's line ends itself, from its records' headers and their cached backtraces, and tells
+    the reader (LineReader.counted): the summary, line numbers included, is the line parser's,
+    and the reader's count of lines is that of the input."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
+    data = b'\n'.join([data] * times) + b'\n'
+    reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+    assert summarize_stream(reader) == summarize(parse_records(iter_lines(io.BytesIO(data))))
+    assert reader.lines == len(list(iter_lines(io.BytesIO(data))))
+
+
 @st.composite
 def log_with_keywords(draw):
     """Kernel log text (benign lines, random bytes) with scanner keywords put anywhere, whole
