@@ -8,6 +8,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import io
+import os
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findin
 from ansible_collections.kdebug.kernel.plugins.module_utils.kernel_findings import (
     FINDING_TYPES, FindingCollector, collect, sanitize_title,
 )
-from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import is_dict_line, iter_lines
+from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import is_dict_line, iter_lines, parse_line
 from ansible_collections.kdebug.kernel.tests.unit.plugins.module_utils import parser_fixtures as pf
 
 FINDING_KEYS = {'type', 'title', 'alt_titles', 'function', 'count', 'first_seen', 'last_seen', 'task', 'pid', 'locks',
@@ -694,8 +695,6 @@ def test_every_format_field_is_read_by_the_engine():
 def _fixture_messages():
     """The message text of every line of the kernel-log fixtures (parsers and module fixtures),
     as the engine sees it."""
-    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import parse_line
-    import os
     texts = set()
     for name in pf.KERNEL_LOG_FIXTURES:
         for ln in pf.text_lines(name):

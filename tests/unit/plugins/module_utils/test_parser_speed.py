@@ -74,6 +74,31 @@ def _scan(scanner, buf):
         pos = buf.find(b'\n', hit) + 1
 
 
+def _scan_counting_lines(scanner, buf, skip=0):
+    """_scan() as _scan_block calls the scanner (with the line ends before pos), checking
+    lines_before against bytes.count at each hit, its line's start and the end; after a hit
+    the hit's line and skip more lines are passed over (the lines a report took). The hits."""
+    scanner.reset(buf, len(buf))
+    hits = []
+    pos = 0
+    while pos < len(buf):
+        hit = scanner.next_hit(pos, buf.count(b'\n', 0, pos))
+        if hit < 0:
+            assert scanner.lines_before(len(buf)) == buf.count(b'\n')
+            break
+        start = buf.rfind(b'\n', 0, hit) + 1
+        assert scanner.lines_before(hit) == buf.count(b'\n', 0, hit)
+        assert scanner.lines_before(start) == buf.count(b'\n', 0, start)
+        hits.append(hit)
+        pos = hit
+        for _i in range(skip + 1):
+            pos = buf.find(b'\n', pos) + 1
+            if pos <= 0:
+                pos = len(buf)
+                break
+    return hits
+
+
 def test_second_skeleton_is_chosen_on_a_benign_first_buffer():
     """Not vacuous: on benign text the capitals of 'WARNING', 'BUG', 'INFO:' are rare, so these
     keywords are looked for in the second skeleton."""
@@ -172,18 +197,7 @@ def test_remembered_lines_rule_out_only_blocks_without_a_keyword(buffers, block,
     try:
         scanner = kfm._Scanner()
         for buf in buffers:
-            scanner.reset(buf, len(buf))
-            hits = []
-            pos = 0
-            while pos < len(buf):
-                hit = scanner.next_hit(pos, buf.count(b'\n', 0, pos))
-                if hit < 0:
-                    assert scanner.lines_before(len(buf)) == buf.count(b'\n')
-                    break
-                assert scanner.lines_before(hit) == buf.count(b'\n', 0, hit)
-                hits.append(hit)
-                pos = buf.find(b'\n', hit) + 1
-            assert hits == pf.naive_hits(buf, kfm._Scanner.NEEDLES)
+            assert _scan_counting_lines(scanner, buf) == pf.naive_hits(buf, kfm._Scanner.NEEDLES)
     finally:
         kfm.SCAN_BLOCK, kfm._Scanner.KNOWN_WINDOW = saved
 
@@ -218,21 +232,7 @@ def test_scanner_counts_the_line_ends_before_its_hits(buffers, block, skips):
     try:
         scanner = kfm._Scanner()
         for n, buf in enumerate(buffers):
-            scanner.reset(buf, len(buf))
-            pos = 0
-            while pos < len(buf):
-                hit = scanner.next_hit(pos, buf.count(b'\n', 0, pos))
-                if hit < 0:
-                    assert scanner.lines_before(len(buf)) == buf.count(b'\n')
-                    break
-                start = buf.rfind(b'\n', 0, hit) + 1
-                assert scanner.lines_before(hit) == buf.count(b'\n', 0, hit)
-                assert scanner.lines_before(start) == buf.count(b'\n', 0, start)
-                for _i in range(skips[n % len(skips)] + 1):  # the lines a report took
-                    pos = buf.find(b'\n', pos if pos > hit else hit) + 1
-                    if pos <= 0:
-                        pos = len(buf)
-                        break
+            _scan_counting_lines(scanner, buf, skips[n % len(skips)])
     finally:
         kfm.SCAN_BLOCK = saved
 
