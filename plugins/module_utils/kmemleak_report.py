@@ -29,9 +29,12 @@ Stdlib only; Python 2.7 and 3.6+; streaming with bounded memory; never raises.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import collections
 import hashlib
 import itertools
+import operator
 import re
+import sys
 
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     KMEMLEAK_SKIP, MAX_FRAMES, guilty_frame, parse_frame, skip_regex,
@@ -314,11 +317,18 @@ class Summary(object):
     def _count(self, sig, size, comm, make_record, *args):
         """Count one record under its call-site signature; make_record(*args) gives the
         example."""
+        f = self.finding(sig, make_record, *args)
+        if f is not None:
+            self.count_more(f, size, comm)
+
+    def finding(self, sig, make_record, *args):
+        """The finding of a call-site signature, made from the example make_record(*args) if
+        it is new; None when max_findings are kept already (truncated)."""
         f = self.findings.get(sig)
         if f is None:
             if len(self.findings) >= self.max_findings:
                 self.truncated = True
-                return
+                return None
             rec = make_record(*args)
             func = rec.get('function')
             f = dict(title='memory leak in %s' % func if func else 'memory leak',
@@ -327,7 +337,7 @@ class Summary(object):
                      example=_public(rec))
             self.findings[sig] = f
             self.order.append(sig)
-        self.count_more(f, size, comm)
+        return f
 
     @staticmethod
     def count_more(f, size, comm):
@@ -429,6 +439,7 @@ class _FastParser(object):
         self.summary = summary
         self.cache = {}
         self.comms = {}
+        self.batch = _Batch(self) if _BATCH else None
 
     def _frames_of(self, block):
         hit = self.cache.get(block)
@@ -529,6 +540,133 @@ class _FastParser(object):
         return rec
 
 
+# The batch path (Python 3.7+: it needs dicts that keep their insertion order, see _Batch): the
+# regex of the loop plus the rest of the record, the backtrace's lines ("(.*)" with re.S takes
+# the rest of the text in one step; the pattern has no other '.').
+_TAIL_MATCH = re.compile(_HOT_RECORD_RE.pattern + br'(.*)', re.S).match
+_GROUPS = operator.methodcaller('groups')
+_NONES = itertools.repeat(None)
+_BATCH = sys.version_info >= (3, 7)
+#: (backtrace, size) or (backtrace, comm) pairs the batch holds before it flushes them, and
+#: backtraces it knows (as many as _FastParser caches) before it forgets them
+_BATCH_MAX = 4096
+_KNOWN_MAX = _CACHE_MAX
+
+
+class _Batch(object):
+    """Counts whole blocks of records at C speed, with no Python statement per record: the
+    records of a block are matched by a map of _TAIL_MATCH over the texts bytes.split() cut,
+    and (backtrace, size) and (backtrace, comm) pairs are counted in two Counters. The counts
+    reach the findings in flush(), which runs before anything else counts a record (the loop
+    of _fast_block, the line parser), at the end, and when _BATCH_MAX pairs are held. A pair
+    new to its Counter (the Counter's last keys: it keeps the order they came in) gives its
+    size or comm to the finding at once, in the order of the records, since a finding lists
+    the first MAX_LIST of each, as the loop of _fast_block gives them."""
+
+    def __init__(self, fast):
+        self.fast = fast
+        self.summary = fast.summary
+        self.known = {}  # backtrace text -> (its finding, or None: not kept; corrupted)
+        self.same = {}  # backtrace text -> the same text, the object known holds (less memory)
+        self.sizes = collections.Counter()  # (backtrace, size text) -> records not flushed
+        self.comms = collections.Counter()  # (backtrace, comm text) -> records (the count unused)
+
+    def block(self, parts, lineno):
+        """Count the records of ``parts`` (the texts after each "unreferenced object" of a
+        block; lineno: the line of the first). False, with nothing counted, when one is not
+        in the exact plain format or its backtrace is not the plain format's: the loop of
+        _fast_block reads them."""
+        tail = parts[-1]
+        if tail[-1:] == b'\n':  # the line end the separator holds for the others
+            parts = parts[:-1]
+            parts.append(tail[:-1])
+        ms = list(map(_TAIL_MATCH, parts))
+        if None in ms or max(map(len, parts)) > MAX_LINE:
+            return False
+        sizes, comms, backtraces = zip(*map(_GROUPS, ms))
+        try:
+            backtraces = list(map(self.same.__getitem__, backtraces))
+        except KeyError:  # a backtrace not seen before
+            known = self.known
+            new = set(backtraces).difference(known)
+            if len(known) + len(new) > _KNOWN_MAX:
+                self.flush()
+                self.comms.clear()  # (it holds the backtraces too)
+                known.clear()
+                self.same.clear()
+                new = set(backtraces)
+            if not self._learn(new, parts, backtraces, comms, lineno):
+                return False
+            backtraces = list(map(self.same.__getitem__, backtraces))
+        self.summary.records += len(parts)
+        self._count(self.sizes, zip(backtraces, sizes), 'sizes', int)
+        self._count(self.comms, zip(backtraces, comms), 'comm', self.fast._comm)
+        if len(self.sizes) > _BATCH_MAX or len(self.comms) > _BATCH_MAX:
+            self.flush()
+        return True
+
+    def _count(self, counter, pairs, key, value_of):
+        """Count pairs; those new to counter give their value to their finding's list (key)."""
+        before = len(counter)
+        counter.update(pairs)
+        if len(counter) == before:
+            return
+        known = self.known
+        for backtrace, text in list(counter)[before:]:  # the new pairs, in the records' order
+            f = known[backtrace][0]
+            if f is not None:
+                values = f[key]
+                value = value_of(text)
+                if value not in values and len(values) < MAX_LIST:
+                    values.add(value)
+
+    def _learn(self, new, parts, backtraces, comms, lineno):
+        """Parse the backtraces of ``new`` (each once) and find or make their findings, each
+        from the first record that has it, in the order of the block; False if one is not in
+        the plain format (nothing made then)."""
+        fast = self.fast
+        todo = []
+        for i, backtrace in enumerate(backtraces):
+            if backtrace in new:
+                new.discard(backtrace)
+                hit = fast.cache.get(backtrace)
+                if hit is None:
+                    hit = fast._frames_of(backtrace)
+                if hit is False or hit[4]:
+                    return False
+                todo.append((i, backtrace, hit))
+                if not new:
+                    break
+        summary = self.summary
+        counted = 0  # lineno is the line of parts[counted]
+        for i, backtrace, hit in todo:
+            f = summary.findings.get(hit[3])
+            if f is None:
+                while counted < i:
+                    lineno += parts[counted].count(b'\n') + 1
+                    counted += 1
+                f = summary.finding(hit[3], fast._make_record, _EXACT_RECORD_RE.match(parts[i]),
+                                    lineno, hit, fast._comm(comms[i]))
+            self.known[backtrace] = (f, hit[2])
+            self.same[backtrace] = backtrace
+        return True
+
+    def flush(self):
+        """Give the counts held to the findings. (A pair counted again after it gives its size
+        or comm to the finding again, which changes nothing.)"""
+        summary = self.summary
+        known = self.known
+        for (backtrace, size), n in self.sizes.items():
+            f, corrupted = known[backtrace]
+            if corrupted:
+                summary.corrupted += n
+            if f is not None:
+                f['count'] += n
+                f['bytes'] += int(size) * n
+        self.sizes.clear()
+        self.comms.clear()
+
+
 def _lines_into(summary, parser, data, lineno):
     for line in iter_lines([data], start_lineno=lineno):
         rec = parser.feed(line.text, line.lineno)
@@ -557,6 +695,17 @@ def _fast_block(summary, fast, block, lineno):
     ends of block (a record of a known backtrace: those of its header and the cached count of
     its backtrace, fewer bytes counted than the whole record)."""
     parts = block.split(b'\n' + _SEP)
+    head = parts[0]
+    batch = fast.batch
+    if head.startswith(_SEP):
+        parts[0] = head[len(_SEP):]
+        first = 0
+        if batch is not None and not summary.ignore and _ESC not in block and batch.block(parts, lineno):
+            return block.count(b'\n')
+    else:
+        first = 1
+    if batch is not None:
+        batch.flush()  # the records the batch holds come before these
     last = len(parts) - 1
     newlines = last  # each separator holds one
     counted = 0  # lineno is the line of parts[counted]
@@ -565,17 +714,12 @@ def _fast_block(summary, fast, block, lineno):
     comms = fast.comms
     known = None if summary.ignore else summary.findings  # ignore patterns: record() applies them
     records = corrupted = 0
-    head = parts[0]
-    if head.startswith(_SEP):
-        parts[0] = head[len(_SEP):]
-        first = 0
-    else:
+    if first:
         newlines += head.count(b'\n')
         if head.strip():  # text before the first record
             parser = RecordParser()
             _lines_into(summary, parser, head, lineno)
             _close_into(summary, parser)
-        first = 1
     if known is not None and _ESC in block:
         known = None  # a record with an ESC goes through record() (one test per block, not per record)
     for idx in range(first, last + 1):
@@ -676,6 +820,8 @@ def summarize_stream(stream, ignore=None, max_findings=None):
                     newlines += reader.block_lines
                 if len(buf) > _MAX_CARRY:
                     mode = 'slow'  # not a kmemleak report after all
+                    if fast.batch is not None:
+                        fast.batch.flush()
                 else:
                     carry = buf
                     carry_lines = buf.count(b'\n')
@@ -691,6 +837,8 @@ def summarize_stream(stream, ignore=None, max_findings=None):
         if mode == 'fast':
             if carry:
                 _fast_block(summary, fast, carry, lineno)
+            if fast.batch is not None:
+                fast.batch.flush()
         else:
             if carry:
                 _lines_into(summary, parser, carry, lineno)

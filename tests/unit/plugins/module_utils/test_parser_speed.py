@@ -54,6 +54,90 @@ def test_hot_record_regex_matches_what_the_exact_one_matches(record, at, insert,
         assert hot.groups() == exact.group(3, 5)
 
 
+# --- kmemleak: the batch path (whole blocks at C speed) -------------------------------------
+
+_BACKTRACES = [
+    b'    [<ffffffff8179c5be>] kmemleak_alloc+0x4e/0xb0\n'
+    b'    [<ffffffffc06a0011>] leak_a+0x22/0x60 [mod_a]\n'
+    b'    [<ffffffff8100211a>] do_one_initcall+0xba/0x240\n',
+    b'    kmemleak_alloc+0x4c/0x90\n    kmalloc_trace+0x2d/0x80\n    leak_b+0x5d/0x1b0 [mod_b]\n',
+    # the same call sites as the one before, at other offsets: another text, the same finding
+    b'    kmemleak_alloc+0x4c/0x90\n    kmalloc_trace+0x2d/0x80\n    leak_b+0x61/0x1b0 [mod_b]\n',
+    b'',  # no frame: corrupted
+    b'    [<ffffffffc0700000>] leak_c+0x1/0x2 [mod_c]\n    0xffffffffc0700010\n',
+    b'    [<ffffffffc0800000>] leak_d+0x1/0x2\n',
+    b'    [<ffffffffc0800000>] leak_e+0x1/0x2\n',
+    b'    [<ffffffffc0800000>] leak_f+0x1/0x2\n',
+]
+
+
+@st.composite
+def batch_report(draw):
+    """Many records of a few backtraces, with up to 100 sizes and comms each (more than a
+    finding lists, so that their order counts), hex dumps or none, some records that only the
+    loop or the line parser reads (an ESC in comm, a "kmemleak: " line, junk between records)."""
+    out = []
+    sizes = draw(st.integers(1, 100))
+    comms = draw(st.integers(1, 100))
+    for i in range(draw(st.integers(1, 250))):
+        size = draw(st.integers(0, sizes))
+        comm = b'c%d' % draw(st.integers(0, comms))
+        odd = draw(st.integers(0, 40))
+        if odd == 0:
+            comm += b'\x1b[0m'
+        elif odd == 1:
+            out.append(b'kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)\n')
+        elif odd == 2:
+            comm += b'\x00'
+        rec = b'unreferenced object 0xffff8880%08x (size %d):\n  comm "%s", pid %d, jiffies %d%s\n' % (
+            i, size, comm, 1000 + i, 4294937296 + i, b' (age 1.%03ds)' % i if draw(st.booleans()) else b'')
+        if draw(st.booleans()):
+            rec += b'  hex dump (first 16 bytes):\n    6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b a5  kkkkkkkkkkkkkkk.\n'
+        rec += b'  backtrace (crc %08x):\n' % i if draw(st.booleans()) else b'  backtrace:\n'
+        out.append(rec + draw(st.sampled_from(_BACKTRACES)))
+    return b''.join(out)
+
+
+@pytest.mark.skipif(not km._BATCH, reason='the batch path needs dicts that keep their order (Python 3.7+)')
+@settings(SETTINGS, max_examples=150)
+@given(batch_report(), st.sampled_from([7, 300, 4096, 1 << 18]), st.sampled_from([2, 5, 4096]),
+       st.sampled_from([None, 1, 3]), st.sampled_from([2, 64]))
+def test_kmemleak_batch_path_equals_the_loop_and_the_line_parser(data, chunk_size, batch_max, max_findings,
+                                                               max_list):
+    """The batch path counts blocks of records with no Python statement per record, and flushes
+    its counts in order: with blocks of any size, its Counters flushed and its backtraces
+    forgotten after as few as 2 (_BATCH_MAX, _KNOWN_MAX), a few findings kept or many, sizes and
+    comms lists of 2 (MAX_LIST: which ones are listed depends on the order of the records)
+    or 64, the summary (line numbers, those lists, corrupted and truncated counts included) is
+    the loop's and the line parser's, and the reader's line count is right."""
+    from ansible_collections.kdebug.kernel.plugins.module_utils.kmsg import LineReader
+    used = []
+    block = km._Batch.block
+
+    def counting(self, parts, lineno):
+        got = block(self, parts, lineno)
+        used.append(got)
+        return got
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(km, 'MAX_LIST', max_list)
+        expected = summarize_lines(data, max_findings)
+        mp.setattr(km, '_BATCH_MAX', batch_max)
+        mp.setattr(km, '_KNOWN_MAX', batch_max)
+        mp.setattr(km._Batch, 'block', counting)
+        reader = LineReader(io.BytesIO(data), chunk_size=chunk_size)
+        assert km.summarize_stream(reader, max_findings=max_findings) == expected
+        assert reader.lines == len(list(km.iter_lines(io.BytesIO(data))))
+        mp.setattr(km, '_BATCH', False)
+        assert km.summarize_stream(io.BytesIO(data), max_findings=max_findings) == expected
+    if chunk_size > 4096 and b'\x1b' not in data and b'kmemleak:' not in data:
+        assert used and all(used)  # not a vacuous comparison: the batch path counted them
+
+
+def summarize_lines(data, max_findings):
+    return km.summarize(km.parse_records(km.iter_lines(io.BytesIO(data))), max_findings=max_findings)
+
+
 # --- kernel log scanner: the second skeleton ------------------------------------------------
 
 BENIGN = (b'[    1.000000] EXT4-fs (vda1): mounted filesystem with ordered data mode. Quota mode: none.\n'
