@@ -543,7 +543,12 @@ class _FastParser(object):
 # The batch path (Python 3.7+: it needs dicts that keep their insertion order, see _Batch): the
 # regex of the loop plus the rest of the record, the backtrace's lines ("(.*)" with re.S takes
 # the rest of the text in one step; the pattern has no other '.').
-_TAIL_MATCH = re.compile(_HOT_RECORD_RE.pattern + br'(.*)', re.S).match
+# Its groups: size, comm, the hex dump (its line ends are counted) and the backtrace's lines.
+_TAIL_RE = re.compile(_HOT_RECORD_RE.pattern.replace(b'(?:(?:  hex dump', b'((?:  hex dump') + br'(.*)', re.S)
+if _TAIL_RE.groups != 4:  # pragma: no cover - guard of the rewrite above
+    raise ValueError('_TAIL_RE: expected the groups size, comm, hex dump and backtrace')
+_TAIL_MATCH = _TAIL_RE.match
+_LINE_ENDS = itertools.repeat(b'\n')
 _GROUPS = operator.methodcaller('groups')
 _NONES = itertools.repeat(None)
 _BATCH = sys.version_info >= (3, 7)
@@ -568,22 +573,25 @@ class _Batch(object):
         self.summary = fast.summary
         self.known = {}  # backtrace text -> (its finding, or None: not kept; corrupted)
         self.same = {}  # backtrace text -> the same text, the object known holds (less memory)
+        self.lines_of = {}  # backtrace text -> its line ends
         self.sizes = collections.Counter()  # (backtrace, size text) -> records not flushed
         self.comms = collections.Counter()  # (backtrace, comm text) -> records (the count unused)
 
     def block(self, parts, lineno):
         """Count the records of ``parts`` (the texts after each "unreferenced object" of a
-        block; lineno: the line of the first). False, with nothing counted, when one is not
-        in the exact plain format or its backtrace is not the plain format's: the loop of
-        _fast_block reads them."""
+        block; lineno: the line of the first) and return the block's line ends. None, with
+        nothing counted, when one is not in the exact plain format or its backtrace is not the
+        plain format's: the loop of _fast_block reads them."""
         tail = parts[-1]
-        if tail[-1:] == b'\n':  # the line end the separator holds for the others
+        newlines = len(parts) - 1  # each separator holds one
+        if tail[-1:] == b'\n':  # as the separator holds it for the others
             parts = parts[:-1]
             parts.append(tail[:-1])
+            newlines += 1
         ms = list(map(_TAIL_MATCH, parts))
         if None in ms or max(map(len, parts)) > MAX_LINE:
-            return False
-        sizes, comms, backtraces = zip(*map(_GROUPS, ms))
+            return None
+        sizes, comms, hexes, backtraces = zip(*map(_GROUPS, ms))
         try:
             backtraces = list(map(self.same.__getitem__, backtraces))
         except KeyError:  # a backtrace not seen before
@@ -594,16 +602,21 @@ class _Batch(object):
                 self.comms.clear()  # (it holds the backtraces too)
                 known.clear()
                 self.same.clear()
+                self.lines_of.clear()
                 new = set(backtraces)
             if not self._learn(new, parts, backtraces, comms, lineno):
-                return False
+                return None
             backtraces = list(map(self.same.__getitem__, backtraces))
         self.summary.records += len(parts)
         self._count(self.sizes, zip(backtraces, sizes), 'sizes', int)
         self._count(self.comms, zip(backtraces, comms), 'comm', self.fast._comm)
         if len(self.sizes) > _BATCH_MAX or len(self.comms) > _BATCH_MAX:
             self.flush()
-        return True
+        if b'' in backtraces:  # "backtrace:" may end its record without a line end
+            return newlines + sum(map(bytes.count, parts, _LINE_ENDS))
+        # a record: its header line, comm line and backtrace line, its hex dump, its backtrace
+        return (newlines + 3 * len(parts) + b''.join(hexes).count(b'\n') +
+                sum(map(self.lines_of.__getitem__, backtraces)))
 
     def _count(self, counter, pairs, key, value_of):
         """Count pairs; those new to counter give their value to their finding's list (key)."""
@@ -649,6 +662,7 @@ class _Batch(object):
                                     lineno, hit, fast._comm(comms[i]))
             self.known[backtrace] = (f, hit[2])
             self.same[backtrace] = backtrace
+            self.lines_of[backtrace] = backtrace.count(b'\n')
         return True
 
     def flush(self):
@@ -700,8 +714,10 @@ def _fast_block(summary, fast, block, lineno):
     if head.startswith(_SEP):
         parts[0] = head[len(_SEP):]
         first = 0
-        if batch is not None and not summary.ignore and _ESC not in block and batch.block(parts, lineno):
-            return block.count(b'\n')
+        if batch is not None and not summary.ignore and _ESC not in block:
+            newlines = batch.block(parts, lineno)
+            if newlines is not None:
+                return newlines
     else:
         first = 1
     if batch is not None:
