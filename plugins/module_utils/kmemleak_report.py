@@ -561,12 +561,12 @@ _KNOWN_MAX = _CACHE_MAX
 class _Batch(object):
     """Counts whole blocks of records at C speed, with no Python statement per record: the
     records of a block are matched by a map of _TAIL_MATCH over the texts bytes.split() cut,
-    and (backtrace, size) and (backtrace, comm) pairs are counted in two Counters. The counts
-    reach the findings in flush(), which runs before anything else counts a record (the loop
-    of _fast_block, the line parser), at the end, and when _BATCH_MAX pairs are held. A pair
-    new to its Counter (the Counter's last keys: it keeps the order they came in) gives its
-    size or comm to the finding at once, in the order of the records, since a finding lists
-    the first MAX_LIST of each, as the loop of _fast_block gives them."""
+    (backtrace, size) pairs are counted in a Counter and (backtrace, comm) pairs looked up in a
+    set. The counts reach the findings in flush(), which runs before anything else counts a
+    record (the loop of _fast_block, the line parser), at the end, and when _BATCH_MAX pairs
+    are held. A pair new to the Counter (its last keys: it keeps the order they came in) or
+    the set gives its size or comm to the finding at once, in the order of the records, since
+    a finding lists the first MAX_LIST of each, as the loop of _fast_block gives them."""
 
     def __init__(self, fast):
         self.fast = fast
@@ -575,7 +575,7 @@ class _Batch(object):
         self.same = {}  # backtrace text -> the same text, the object known holds (less memory)
         self.lines_of = {}  # backtrace text -> its line ends
         self.sizes = collections.Counter()  # (backtrace, size text) -> records not flushed
-        self.comms = collections.Counter()  # (backtrace, comm text) -> records (the count unused)
+        self.comms = set()  # (backtrace, comm text) pairs given to their findings
 
     def block(self, parts, lineno):
         """Count the records of ``parts`` (the texts after each "unreferenced object" of a
@@ -609,9 +609,11 @@ class _Batch(object):
             backtraces = list(map(self.same.__getitem__, backtraces))
         self.summary.records += len(parts)
         self._count(self.sizes, zip(backtraces, sizes), 'sizes', int)
-        self._count(self.comms, zip(backtraces, comms), 'comm', self.fast._comm)
-        if len(self.sizes) > _BATCH_MAX or len(self.comms) > _BATCH_MAX:
+        self._add_new(list(zip(backtraces, comms)), 'comm', self.fast._comm)
+        if len(self.sizes) > _BATCH_MAX:
             self.flush()
+        if len(self.comms) > _BATCH_MAX:
+            self.comms.clear()  # giving a pair again changes nothing: it is only slower
         if b'' in backtraces:  # "backtrace:" may end its record without a line end
             return newlines + sum(map(bytes.count, parts, _LINE_ENDS))
         # a record: its header line, comm line and backtrace line, its hex dump, its backtrace
@@ -632,6 +634,22 @@ class _Batch(object):
                 value = value_of(text)
                 if value not in values and len(values) < MAX_LIST:
                     values.add(value)
+
+    def _add_new(self, pairs, key, value_of):
+        """Give the pairs not seen before (each a lookup, no count) to their findings' lists."""
+        seen = self.comms
+        if seen.issuperset(pairs):
+            return
+        known = self.known
+        for pair in pairs:
+            if pair not in seen:
+                seen.add(pair)
+                f = known[pair[0]][0]
+                if f is not None:
+                    values = f[key]
+                    value = value_of(pair[1])
+                    if value not in values and len(values) < MAX_LIST:
+                        values.add(value)
 
     def _learn(self, new, parts, backtraces, comms, lineno):
         """Parse the backtraces of ``new`` (each once) and find or make their findings, each
@@ -678,7 +696,6 @@ class _Batch(object):
                 f['count'] += n
                 f['bytes'] += int(size) * n
         self.sizes.clear()
-        self.comms.clear()
 
 
 def _lines_into(summary, parser, data, lineno):
