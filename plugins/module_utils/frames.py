@@ -32,6 +32,7 @@ __metaclass__ = type
 import re
 
 # the title rules live in title_rules; re-exported here for the frame users
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (  # noqa: F401  # pylint: disable=unused-import
     COMMON_SKIP, EXTRACTORS, KMEMLEAK_SKIP, SkipMatcher, guilty_frame, hang_extractor, skip_regex,
     stall_extractor, title_func, usable_funcs,
@@ -49,9 +50,9 @@ _OFF = r'\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?'
 _MOD = r'\[([\w.-]+)(?: [0-9a-fA-F]+)?\]'
 _SRC = r'\(?([\w./+-]+\.[chS]|[\w./+-]+\.rs):(\d+)(?::\d+)?\)?'
 
-_LEAD_RE = re.compile(r'\s*(?:(?:' + _MARKER + r')\s*)*')
-_MARKERS_RE = re.compile(_MARKER)
-_SYM_FRAME_RE = re.compile(
+_LEAD_RE = lazy(globals(), r'\s*(?:(?:' + _MARKER + r')\s*)*')
+_MARKERS_RE = lazy(globals(), _MARKER)
+_SYM_FRAME_RE = lazy(globals(),
     r'(?P<addrs>(?:' + _ADDR + r'\s*){0,2})'
     r'(?P<q>\?\s+)?'
     r'(?P<sym>' + _SYM + r')'
@@ -62,17 +63,17 @@ _SYM_FRAME_RE = re.compile(
     r'(?:\s+' + r'\[(?P<mod2>[\w.-]+)(?: [0-9a-fA-F]+)?\]' + r')?'
     r'(?:\s+\(unreliable\))?'
     r'\s*$')
-_RAW_FRAME_RE = re.compile(
+_RAW_FRAME_RE = lazy(globals(),
     r'(?P<addrs>(?:' + _ADDR + r'\s*){0,2})(?P<q>\?\s+)?(?P<raw>0x[0-9a-fA-F]{1,16}|\(null\))\s*$')
-_ARM_FRAME_RE = re.compile(
+_ARM_FRAME_RE = lazy(globals(),
     r'\[<[0-9a-fA-F]+>\]\s+\((?P<sym>' + _SYM + r')(?P<off>' + _OFF + r')?\)\s+from\s+\[<[0-9a-fA-F]+>\]')
-_RIP_RE = re.compile(
+_RIP_RE = lazy(globals(),
     r'\s*(?:RIP|EIP|IP|NIP|pc|PC is at|epc|ERA)\s*:?\s*(?:(?P<cs>[0-9a-fA-F]{4}):)?\s*'
     r'(?:' + _ADDR + r'\s*)*(?P<rest>.*)$')
-_SECTION_RE = re.compile(r'\s*<{1,2}(/?)([A-Z]{2,8})>{1,2}\s*$')
+_SECTION_RE = lazy(globals(), r'\s*<{1,2}(/?)([A-Z]{2,8})>{1,2}\s*$')
 
 # frames at which a stack naturally ends (the bottom of a kernel stack)
-_BOTTOM_RE = re.compile(
+_BOTTOM_RE = lazy(globals(),
     r'^(?:ret_from_fork(?:_asm|_nospec_begin|_nospec_end)?|kernel_thread_helper|entry_SYSCALL_64_after_hwframe|'
     r'entry_SYSCALL_64_fastpath|entry_SYSCALL_64_after_swapgs|system_call_fastpath|'
     r'tracesys(?:_phase2)?|sysenter_dispatch|cstar_dispatch|ia32_sysret|ia32_do_call|'

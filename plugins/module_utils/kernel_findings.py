@@ -33,6 +33,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     MAX_FRAMES, Frame, guilty_frame, is_bottom, parse_frame, parse_rip, section_marker, strip_markers,
 )
@@ -395,16 +396,16 @@ NOTE_FORMATS = (
 )
 
 # lines that close the report of their printing context when it is complete
-_CUT_HERE_RE = re.compile(r'-{6,}\[ cut here \]-{6,}')
-_CPU_LINE_RE = re.compile(r'\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>-?\d+) Comm: (?P<task>\S+)')
-_DETECTED_BY_RE = re.compile(r'detected by (?P<cpu>\d+),')
-_CALL_TRACE_RE = re.compile(_CALL_TRACE)
-_REGS_RE = re.compile(r'^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|SS|CR\d|DR\d|'
-                      r'Code|EFLAGS|ORIG_RAX|PKRU)\s*:')
+_CUT_HERE_RE = lazy(globals(), r'-{6,}\[ cut here \]-{6,}')
+_CPU_LINE_RE = lazy(globals(), r'\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>-?\d+) Comm: (?P<task>\S+)')
+_DETECTED_BY_RE = lazy(globals(), r'detected by (?P<cpu>\d+),')
+_CALL_TRACE_RE = lazy(globals(), _CALL_TRACE)
+_REGS_RE = lazy(globals(), r'^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|SS|CR\d|DR\d|'
+                           r'Code|EFLAGS|ORIG_RAX|PKRU)\s*:')
 # a stack line cut mid-way: "[<ffffffff8120", " vfs_wri", " foo+0x1"
-_CUT_FRAME_RE = re.compile(r'^\s+(?:\?\s+)?(?:\[<?[0-9a-fA-F ]*$|\[<[^\]]*>\]\s*\S*$|[A-Za-z_][\w.]*(?:\+[0-9a-fA-Fx/]*)?$)')
+_CUT_FRAME_RE = lazy(globals(), r'^\s+(?:\?\s+)?(?:\[<?[0-9a-fA-F ]*$|\[<[^\]]*>\]\s*\S*$|[A-Za-z_][\w.]*(?:\+[0-9a-fA-Fx/]*)?$)')
 _WORDING = tuple((group, re.compile(rx), repl) for group, rx, repl in WORDING)
-_TEMPLATE_KEY_RE = re.compile(r'\{(\w+)\}')
+_TEMPLATE_KEY_RE = lazy(globals(), r'\{(\w+)\}')
 
 FORMATS = REPORT_FORMATS
 FORMATS_BY_NAME = dict((f.name, f) for f in FORMATS)

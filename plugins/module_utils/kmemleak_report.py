@@ -36,6 +36,7 @@ import operator
 import re
 import sys
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     KMEMLEAK_SKIP, MAX_FRAMES, guilty_frame, parse_frame, skip_regex,
 )
@@ -50,14 +51,14 @@ DEFAULT_MAX_FINDINGS = 1000
 #: distinct sizes / comms listed per finding
 MAX_LIST = 64
 
-HEADER_RE = re.compile(r'unreferenced object\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\(size\s+(\d+)\)'
-                       r'(?:\s*\((percpu|phys)\))?\s*(:?)')
-COMM_RE = re.compile(r'^\s*comm\s+"(.*)",\s*pid\s+(-?\d+),\s*jiffies\s+(\d+)(?:\s*\(age\s+(\d+)\.(\d+)s\))?')
-HEX_HEADER_RE = re.compile(r'^\s*hex dump \(first (\d+) bytes\):')
-HEX_LINE_RE = re.compile(r'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
-BACKTRACE_RE = re.compile(r'^\s*backtrace(?:\s*\(crc\s+([0-9a-fA-F]+)\))?\s*:')
+HEADER_RE = lazy(globals(), r'unreferenced object\s+(?:\((percpu|phys)\)\s+)?(0x[0-9a-fA-F]+)\s+\(size\s+(\d+)\)'
+                            r'(?:\s*\((percpu|phys)\))?\s*(:?)')
+COMM_RE = lazy(globals(), r'^\s*comm\s+"(.*)",\s*pid\s+(-?\d+),\s*jiffies\s+(\d+)(?:\s*\(age\s+(\d+)\.(\d+)s\))?')
+HEX_HEADER_RE = lazy(globals(), r'^\s*hex dump \(first (\d+) bytes\):')
+HEX_LINE_RE = lazy(globals(), r'^\s*(?:[0-9a-fA-F]{2}(?: |$)){1,32}')
+BACKTRACE_RE = lazy(globals(), r'^\s*backtrace(?:\s*\(crc\s+([0-9a-fA-F]+)\))?\s*:')
 # something that starts like a frame but did not parse: a line cut mid-way
-_FRAMEISH_RE = re.compile(r'^\s*(?:\[<|\[\s*$|[A-Za-z_][\w.]*\+0x[0-9a-f]*$|0x[0-9a-fA-F]*$)')
+_FRAMEISH_RE = lazy(globals(), r'^\s*(?:\[<|\[\s*$|[A-Za-z_][\w.]*\+0x[0-9a-f]*$|0x[0-9a-fA-F]*$)')
 _KMEMLEAK_PREFIX = 'kmemleak: '
 
 KMEMLEAK_SKIP_RE = skip_regex(KMEMLEAK_SKIP)
@@ -397,7 +398,7 @@ _SEP = b'unreferenced object'
 # One regex for all of a record but its frames (C speed: one match per record): the header line
 # after "unreferenced object", the comm line, the hex dump (optional: lines that start with a
 # byte in hex, as HEX_LINE_RE) and the backtrace line.
-_FAST_RECORD_RE = re.compile(
+_FAST_RECORD_RE = lazy(globals(),
     br'[ \t]+(?:\((percpu|phys)\)[ \t]+)?(0x[0-9a-fA-F]+)[ \t]+\(size[ \t]+(\d+)\)'
     br'(?:[ \t]*\((percpu|phys)\))?[ \t]*:[ \t]*\r?\n'
     br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?\n'

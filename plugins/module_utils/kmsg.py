@@ -33,8 +33,9 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import itertools
-import re
 import sys
+
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 
 try:  # pragma: no cover - python 2
     _text_type = unicode  # pylint: disable=undefined-variable
@@ -62,35 +63,35 @@ _MONTHS = r'(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
 _DAYS = r'(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
 
 # /dev/kmsg: "prio,seq,usec,flags[,more fields];message"
-_KMSG_RE = re.compile(r'(\d{1,4}),(\d{1,20}),(\d{1,20}),([^,;]*)((?:,[^;]*)?);')
-_KMSG_CALLER_RE = re.compile(r'caller=([TC]\d+)')
+_KMSG_RE = lazy(globals(), r'(\d{1,4}),(\d{1,20}),(\d{1,20}),([^,;]*)((?:,[^;]*)?);')
+_KMSG_CALLER_RE = lazy(globals(), r'caller=([TC]\d+)')
 # "<4>" level prefix (dmesg -r, console captures)
-_LEVEL_RE = re.compile(r'<(\d{1,3})>')
+_LEVEL_RE = lazy(globals(), r'<(\d{1,3})>')
 # "[   12.345678]" timestamp; the caller id may follow with or without a space
-_TS_RE = re.compile(r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?')
-_CALLER_RE = re.compile(r'\[\s*([TC]\d{1,10})\]\s?')
+_TS_RE = lazy(globals(), r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?')
+_CALLER_RE = lazy(globals(), r'\[\s*([TC]\d{1,10})\]\s?')
 # both in one match, for the dmesg line (the caller group is empty when _CALLER_RE would not
 # match after _TS_RE: it begins with "[", which the time stamp's optional blank cannot be)
-_TS_CALLER_RE = re.compile(r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?(?:\[\s*([TC]\d{1,10})\]\s?)?')
+_TS_CALLER_RE = lazy(globals(), r'\[\s*(\d{1,10})\.(\d{1,9})\]\s?(?:\[\s*([TC]\d{1,10})\]\s?)?')
 # dmesg -T
-_DMESG_T_RE = re.compile(r'\[(' + _DAYS + r' ' + _MONTHS +
-                         r' [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?')
+_DMESG_T_RE = lazy(globals(), r'\[(' + _DAYS + r' ' + _MONTHS +
+                              r' [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?')
 # dmesg -x "kern  :warn  : "
-_DMESG_X_RE = re.compile(r'(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|'
-                         r'local[0-7])\s*:\s*(emerg|alert|crit|err|warn|notice|info|debug)\s*: ')
+_DMESG_X_RE = lazy(globals(), r'(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|'
+                              r'local[0-7])\s*:\s*(emerg|alert|crit|err|warn|notice|info|debug)\s*: ')
 # syslog / journal "Nov 27 05:13:37[.123456] host prog[pid]: "
-_SYSLOG_RE = re.compile(r'(' + _MONTHS + r' [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) (\S+) '
-                        r'([^\s:\[]+)(?:\[(\d+)\])?: ?')
+_SYSLOG_RE = lazy(globals(), r'(' + _MONTHS + r' [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) (\S+) '
+                             r'([^\s:\[]+)(?:\[(\d+)\])?: ?')
 # ISO time stamps: journal short-iso ("... host kernel: msg") or dmesg --time-format iso
-_ISO_RE = re.compile(r'(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) ')
-_HOST_PROG_RE = re.compile(r'(\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?')
+_ISO_RE = lazy(globals(), r'(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) ')
+_HOST_PROG_RE = lazy(globals(), r'(\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?')
 # kernel time stamp somewhere inside a line (serial capture, user output in front)
-_EMBEDDED_TS_RE = re.compile(r'\[\s*\d{1,10}\.\d{6}\]')
+_EMBEDDED_TS_RE = lazy(globals(), r'\[\s*\d{1,10}\.\d{6}\]')
 # /dev/kmsg dictionary continuation line
-_DICT_RE = re.compile(r' [A-Z_][A-Z0-9_]*=')
+_DICT_RE = lazy(globals(), r' [A-Z_][A-Z0-9_]*=')
 # terminal escapes and control characters (TAB is kept)
-_ANSI_RE = re.compile(r'\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])')
-_CTRL_RE = re.compile(u'[\x00-\x08\x0b-\x1f\x7f\ufeff]')
+_ANSI_RE = lazy(globals(), r'\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])')
+_CTRL_RE = lazy(globals(), u'[\x00-\x08\x0b-\x1f\x7f\ufeff]')
 
 _LEVEL_NAMES = {'emerg': 0, 'alert': 1, 'crit': 2, 'err': 3, 'warn': 4,
                 'notice': 5, 'info': 6, 'debug': 7}
@@ -320,7 +321,7 @@ def _parse_prefixes(line, text, depth=0):
 # (kernel/printk/printk.c:msg_add_ext_text in 5.10+, msg_print_ext_body before); the kernel's
 # own readers decode them (util-linux dmesg: unhexmangle_to_buffer; systemd-journald's
 # dev_kmsg_record: cunescape_length_with_prefix)
-_KMSG_ESCAPE_RE = re.compile(r'\\x([0-9a-fA-F]{2})')
+_KMSG_ESCAPE_RE = lazy(globals(), r'\\x([0-9a-fA-F]{2})')
 
 
 def _kmsg_unescape(text):
@@ -401,8 +402,8 @@ def is_dict_line(text):
 #: least one byte, so parse_line never cuts a line a reader passed on once more, silently.
 MAX_LINE_BYTES = MAX_LINE
 
-_CR_RUN_RE = re.compile(b'\r+\n?')
-_TEXT_CR_RUN_RE = re.compile(u'\r+\n?')
+_CR_RUN_RE = lazy(globals(), b'\r+\n?')
+_TEXT_CR_RUN_RE = lazy(globals(), u'\r+\n?')
 
 
 if sys.version_info[0] >= 3:

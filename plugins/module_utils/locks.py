@@ -29,8 +29,8 @@ Stdlib only; Python 2.7 and 3.6+; never raises.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import re
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 from ansible_collections.kdebug.kernel.plugins.module_utils.frames import (
     MAX_FRAMES, parse_frame, section_marker,
 )
@@ -41,23 +41,23 @@ MAX_LOCKS = 64
 #: cap on tasks kept by the parsers
 MAX_TASKS = 4096
 
-HELD_HEADER_RE = re.compile(r'^\s*(\d+) locks? (?:on stack )?held by (.+)/(-?\d+):\s*$')
-NO_LOCKS_RE = re.compile(r'^\s*no locks held by (.+)/(-?\d+)\.?\s*$')
-LOCK_LINE_RE = re.compile(
+HELD_HEADER_RE = lazy(globals(), r'^\s*(\d+) locks? (?:on stack )?held by (.+)/(-?\d+):\s*$')
+NO_LOCKS_RE = lazy(globals(), r'^\s*no locks held by (.+)/(-?\d+)\.?\s*$')
+LOCK_LINE_RE = lazy(globals(),
     r'^\s*#(\d+):\s+(?:(?:[0-9a-fA-F]{8,16}|\(____ptrval____\)|\(ptrval\))\s*)?'
     r'(?:\((.*)\)\{([^}]*)\}(?:-\{[^}]*\})?|(<RELEASED>))\s*(?:,\s*at:\s*(.*?))?\s*$')
-SHOW_ALL_RE = re.compile(r'Showing all locks held in the system:')
-SEPARATOR_RE = re.compile(r'^\s*={10,}\s*$')
-LOCKDEP_OFF_RE = re.compile(r'INFO: lockdep is turned off')
+SHOW_ALL_RE = lazy(globals(), r'Showing all locks held in the system:')
+SEPARATOR_RE = lazy(globals(), r'^\s*={10,}\s*$')
+LOCKDEP_OFF_RE = lazy(globals(), r'INFO: lockdep is turned off')
 
-_NEW_TASK_RE = re.compile(r'^\s*task:(.+?)\s+state:\s*([A-Za-z?])\b(.*)$')
-_NEW_PID_RE = re.compile(r'\bpid:\s*(\d+)')
-_NEW_PPID_RE = re.compile(r'\bppid:\s*(\d+)')
-_OLD_TASK_RE = re.compile(
+_NEW_TASK_RE = lazy(globals(), r'^\s*task:(.+?)\s+state:\s*([A-Za-z?])\b(.*)$')
+_NEW_PID_RE = lazy(globals(), r'\bpid:\s*(\d+)')
+_NEW_PPID_RE = lazy(globals(), r'\bppid:\s*(\d+)')
+_OLD_TASK_RE = lazy(globals(),
     r'^(\S.{0,14}?)\s+([RSDTtXZPIKWNx?])\s+(?:running\s+(?:task\s+)?)?(?:([0-9a-fA-F]{8,16})\s+)?'
     r'(\d+)\s+(\d+)\s+(\d+)\s+0x[0-9a-fA-F]+\s*$')
-_OLD_HEADER_RE = re.compile(r'^\s*task\s+(?:PC\s+)?stack\s+pid\s+father\s*$')
-_CALL_TRACE_RE = re.compile(r'^\s*(?:Call [Tt]race|Backtrace):\s*$')
+_OLD_HEADER_RE = lazy(globals(), r'^\s*task\s+(?:PC\s+)?stack\s+pid\s+father\s*$')
+_CALL_TRACE_RE = lazy(globals(), r'^\s*(?:Call [Tt]race|Backtrace):\s*$')
 
 
 def _text(line):

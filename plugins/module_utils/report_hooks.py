@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
 from ansible_collections.kdebug.kernel.plugins.module_utils.kmemleak_report import RecordParser
 from ansible_collections.kdebug.kernel.plugins.module_utils.report_format import Hooks
 from ansible_collections.kdebug.kernel.plugins.module_utils.title_rules import (
@@ -37,11 +38,11 @@ def _int(v):
 # ---- OOM killer (mm/oom_kill.c) ------------------------------------------------------------
 # the header (dump_header) names the invoker; the kill line (__oom_kill_process) the victim;
 # 3.10 prints "Out of memory: Kill process N (comm) score N" then "Killed process N (comm)"
-_OOM_CONSTRAINT_RE = re.compile(r'oom-kill:constraint=(?P<constraint>\w+)')
-_OOM_KB_RE = re.compile(r'\b(total-vm|anon-rss|file-rss|shmem-rss|vsz|pgtables):(\d+)kB')
+_OOM_CONSTRAINT_RE = lazy(globals(), r'oom-kill:constraint=(?P<constraint>\w+)')
+_OOM_KB_RE = lazy(globals(), r'\b(total-vm|anon-rss|file-rss|shmem-rss|vsz|pgtables):(\d+)kB')
 _OOM_KB_KEYS = {'total-vm': 'total_vm_kb', 'vsz': 'total_vm_kb', 'anon-rss': 'anon_rss_kb',
                 'file-rss': 'file_rss_kb', 'shmem-rss': 'shmem_rss_kb', 'pgtables': 'pgtables_kb'}
-_OOM_MEMCG_RE = re.compile(r'^Memory cgroup (?:stats for|out of memory)|^memory: usage \d+kB, limit')
+_OOM_MEMCG_RE = lazy(globals(), r'^Memory cgroup (?:stats for|out of memory)|^memory: usage \d+kB, limit')
 
 
 def _oom_groups(report, g, text, victim):
@@ -113,10 +114,10 @@ OOM = Hooks('oom', start=_oom_start, absorb=_oom_absorb, line=_oom_line, title=_
 
 
 # ---- KASAN (mm/kasan/report.c) -------------------------------------------------------------
-_KASAN_ACCESS_RE = re.compile(r'^(?P<access>Read|Write) (?:of size (?P<size>\d+) )?(?:at addr \S+ )?by task '
-                              r'(?P<task>.+)/(?P<pid>\d+)')
-_KASAN_ACCESS_LOOSE_RE = re.compile(r'^(?P<access>Read|Write) (?:of size \d+|at addr)')
-_KASAN_FREE_RE = re.compile(r'^Free of addr \S+ by task (?P<task>.+)/(?P<pid>\d+)')
+_KASAN_ACCESS_RE = lazy(globals(), r'^(?P<access>Read|Write) (?:of size (?P<size>\d+) )?(?:at addr \S+ )?by task '
+                                   r'(?P<task>.+)/(?P<pid>\d+)')
+_KASAN_ACCESS_LOOSE_RE = lazy(globals(), r'^(?P<access>Read|Write) (?:of size \d+|at addr)')
+_KASAN_FREE_RE = lazy(globals(), r'^Free of addr \S+ by task (?P<task>.+)/(?P<pid>\d+)')
 
 
 def _kasan_start(report):

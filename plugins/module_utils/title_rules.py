@@ -31,6 +31,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.kdebug.kernel.plugins.module_utils.lazy_regex import lazy
+
 # ---------------------------------------------------------------------------------------
 # The shared skip list, by family: (family, patterns). Every report kind uses all of them.
 SKIP_FAMILIES = (
@@ -356,7 +358,7 @@ _SYSCALL_RES = tuple((re.compile(p), r) for p, r in SYSCALL_PREFIXES)
 _STALL_ENTRY_RE = _alternation(STALL_ENTRIES)
 _STALL_ANCHOR_RE = _alternation(STALL_ANCHORS)
 _STALL_NAMED_RE = _alternation(STALL_NAMED_ANCHORS)
-_HANG_SKIP_RE = re.compile('|'.join(re.escape(s) for s in HANG_SKIP))
+_HANG_SKIP_RE = lazy(globals(), '|'.join(re.escape(s) for s in HANG_SKIP))
 _REPLACEMENTS = tuple((re.compile(p), r) for p, r in TITLE_REPLACEMENTS)
 
 
@@ -387,7 +389,7 @@ def title_func(func):
     return out
 
 
-_BLANKS_RE = re.compile(r'\s+')
+_BLANKS_RE = lazy(globals(), r'\s+')
 #: sanitize_title's answers: every finding's title values (task, function, kind...) go through
 #: its 7 substitutions, and repeats of a report bring the same values back; a few hundred of
 #: them, of 200 characters at most (longer ones are not kept), keep the memory small
@@ -412,7 +414,7 @@ def sanitize_title(text):
 
 
 #: a pattern without regex syntax (besides the anchors ^ and $)
-_LITERAL_RE = re.compile(r'[A-Za-z0-9_]+\Z')
+_LITERAL_RE = lazy(globals(), r'[A-Za-z0-9_]+\Z')
 
 
 class SkipMatcher(object):

@@ -31,7 +31,7 @@ def _tree(checkout):
         open(os.path.join(pkg, '__init__.py'), 'w').close()
     src = os.path.join(checkout, 'plugins', 'module_utils')
     for name in ('kmsg.py', 'frames.py', 'kmemleak_report.py', 'locks.py', 'kernel_findings.py', 'title_rules.py',
-                 'report_format.py', 'report_hooks.py'):
+                 'report_format.py', 'report_hooks.py', 'lazy_regex.py'):
         shutil.copy(os.path.join(src, name), pkg)
     return root
 
