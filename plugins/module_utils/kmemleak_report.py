@@ -30,7 +30,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import collections
-import hashlib
 import itertools
 import operator
 import re
@@ -220,10 +219,20 @@ def parse_records(lines):
         yield _public(rec)
 
 
+def _sha1(data):
+    """hashlib.sha1(data); hashlib is imported at the first call, which puts hashlib.sha1 in
+    this global (importing hashlib loads OpenSSL: about 3 ms, which a parse that meets no
+    kmemleak record does not need)."""
+    global _sha1
+    import hashlib
+    _sha1 = hashlib.sha1
+    return _sha1(data)
+
+
 def signature_of(sites):
     """Stable call-site signature of a backtrace (list of Frame.site() strings)."""
     data = u'\n'.join(sites).encode('utf-8', 'replace')
-    return hashlib.sha1(data).hexdigest()[:16]
+    return _sha1(data).hexdigest()[:16]
 
 
 def _sites_of(rec):

@@ -109,3 +109,22 @@ def test_parsers_give_the_same_results_with_regexes_compiled_before_or_during_th
     assert sorted(lazy) == sorted(os.listdir(pf.FIXTURE_DIR)) and len(lazy) > 20
     assert sum(len(v[0]['findings']) + len(v[1]['findings']) for v in lazy.values()) > 30
     assert lazy == eager
+
+
+HASHLIB_SCRIPT = r'''
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+del sys.modules['hashlib']
+from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings, kmemleak_report
+out = ['hashlib' in sys.modules]
+sites = [u'kmalloc_trace+0x1/0x2', u'f\u00e9+0x3/0x4']
+out.append(kmemleak_report.signature_of(sites) == hashlib.sha1(u'\n'.join(sites).encode('utf-8')).hexdigest()[:16])
+out.append(kmemleak_report._sha1 is sys.modules['hashlib'].sha1)
+out.append(kmemleak_report.signature_of([u'x']) == hashlib.sha1(b'x').hexdigest()[:16])
+sys.stdout.write(repr(out))
+'''
+
+
+def test_hashlib_is_imported_at_the_first_signature_which_is_the_sha1_of_the_sites():
+    out = subprocess.check_output([sys.executable, '-c', HASHLIB_SCRIPT, COLLECTIONS_ROOT]).decode('ascii')
+    assert out == '[False, True, True, True]'
