@@ -12,8 +12,9 @@ compiled pattern: no cost per call. References taken before (``from m import NAM
 module's ``m.NAME``) keep this object, which then holds the compiled pattern's methods and
 attributes in its own ``__dict__`` (a plain attribute look-up, no call of ours).
 
-Only for regexes used through a name looked up when the code runs; a pattern that must be a
-real compiled pattern (passed to re.sub, re.compile, isinstance) is compiled at import.
+Only for regexes used through a name looked up when the code runs, or kept in a table that is
+not read for every line; a pattern that must be a real compiled pattern (passed to re.sub,
+re.compile, isinstance) is compiled at import.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -48,7 +49,7 @@ class LazyPattern(object):
         self.__dict__['_regex'] = regex
         # without __getattr__, a look-up on this object is as cheap as on any object
         self.__class__ = _Compiled
-        for name, value in list(namespace.items()):
+        for name, value in list((namespace or {}).items()):
             if value is self:
                 namespace[name] = regex
         return regex
@@ -75,7 +76,9 @@ class _Compiled(object):
 
 
 def lazy(namespace, pattern, flags=0):
-    """A LazyPattern of ``pattern``; ``namespace``: the defining module's globals()."""
+    """A LazyPattern of ``pattern``; ``namespace``: the defining module's globals(), or None
+    for a regex kept in a table or an attribute (then this object, once compiled, is what the
+    code calls: its methods are the compiled pattern's, looked up in its __dict__)."""
     p = LazyPattern(namespace, pattern, flags)
     REGISTRY.append(p)
     return p

@@ -255,9 +255,9 @@ class Checker(object):
 
     def __init__(self, title, source=None, function=None, message=None, skip=(), becomes=None):
         self.title = title
-        self.source = re.compile(source) if source else None
-        self.function = re.compile(function) if function else None
-        self.message = re.compile(message) if message else None
+        self.source = lazy(None, source) if source else None
+        self.function = lazy(None, function) if function else None
+        self.message = lazy(None, message) if message else None
         self.skip = tuple(skip)
         self.becomes = becomes
 
@@ -351,15 +351,15 @@ TITLE_REPLACEMENTS = (
 # The rules, applied.
 
 def _alternation(patterns):
-    return re.compile('|'.join('(?:%s)' % p for p in patterns))
+    return lazy(globals(), '|'.join('(?:%s)' % p for p in patterns))
 
 
-_SYSCALL_RES = tuple((re.compile(p), r) for p, r in SYSCALL_PREFIXES)
+_SYSCALL_RES = tuple((lazy(None, p), r) for p, r in SYSCALL_PREFIXES)
 _STALL_ENTRY_RE = _alternation(STALL_ENTRIES)
 _STALL_ANCHOR_RE = _alternation(STALL_ANCHORS)
 _STALL_NAMED_RE = _alternation(STALL_NAMED_ANCHORS)
 _HANG_SKIP_RE = lazy(globals(), '|'.join(re.escape(s) for s in HANG_SKIP))
-_REPLACEMENTS = tuple((re.compile(p), r) for p, r in TITLE_REPLACEMENTS)
+_REPLACEMENTS = tuple((lazy(None, p), r) for p, r in TITLE_REPLACEMENTS)
 
 
 #: title_func's answers (every finding's FUNC goes through its regexes, and repeats of a report

@@ -38,12 +38,16 @@ def _lazy_names():
     return out
 
 
-def test_every_lazy_regex_is_a_module_global():
-    # (each is looked up by its name when the code runs; one kept elsewhere would stay a proxy)
+def test_every_lazy_regex_is_a_module_global_or_a_table_entry():
+    # (a module global is looked up by its name when the code runs; a table entry, its
+    # namespace None, stays the object the code calls)
     names = _lazy_names()
     assert len(lazy_regex.REGISTRY) > 40
-    assert len(names) + sum(1 for p in lazy_regex.REGISTRY if type(p) is not lazy_regex.LazyPattern) \
-        >= len(lazy_regex.REGISTRY)
+    in_globals = set(id(p) for _mod, _name, p in names)
+    for p in lazy_regex.REGISTRY:
+        if type(p) is lazy_regex.LazyPattern:
+            assert (id(p) in in_globals) == (p.__dict__['_lazy'][0] is not None), p
+    assert any(p.__dict__['_lazy'][0] is None for p in lazy_regex.REGISTRY)
 
 
 def test_lazy_regex_compiles_to_re_compile_of_its_source_and_replaces_its_global():
@@ -58,6 +62,7 @@ def test_lazy_regex_compiles_to_re_compile_of_its_source_and_replaces_its_global
         # the proxy (a reference taken before) hands out the compiled pattern's own attributes
         assert p.pattern == want.pattern and p.flags == want.flags
         assert p.match.__self__ is got and p.search.__self__ is got and p.sub.__self__ is got
+        assert type(p) is lazy_regex._Compiled
     for mod in MODULES:
         for name, value in vars(mod).items():
             assert type(value) is not lazy_regex.LazyPattern and not isinstance(value, lazy_regex._Compiled), \
@@ -75,6 +80,11 @@ def test_lazy_regex_with_flags_and_a_reference_taken_before():
     assert held.findall('a\nb a-b') == ['a\nb', 'a-b'] and held.flags == ns['X'].flags
     with pytest.raises(AttributeError):
         assert held.no_such_attribute is None
+    # in a table (namespace None): the object itself serves, compiled at its first use
+    entry = lazy_regex.lazy(None, r'(\d+)x')
+    assert type(entry) is lazy_regex.LazyPattern
+    assert entry.sub(r'<\1>', '12x 3x') == '<12> <3>' and type(entry) is lazy_regex._Compiled
+    assert entry.compiled() == re.compile(r'(\d+)x') and entry.search.__self__ is entry.compiled()
 
 
 SCRIPT = r'''
