@@ -1451,9 +1451,9 @@ def _scanner_needles():
                         key=lambda n: (-len(n), n)))
 
 
-# The scanner's skeleton: the bytes of a block that are rare in kernel log text (capitals,
-# '#', '[' and the rarer lower-case letters, enough of them that every keyword keeps at least
-# SKELETON_MIN of its bytes), and the line ends; the rest is deleted (bytes.translate, C speed).
+# The scanner's skeleton: the bytes of a block that are rare in kernel log text (the capitals,
+# '#' and '[' of the keywords and the rarer lower-case letters, enough of them that every
+# keyword keeps at least SKELETON_MIN of its bytes), and the line ends; the rest is deleted (bytes.translate, C speed).
 # A keyword in a block leaves its own skeleton in the block's skeleton (deleting bytes keeps
 # the order of the others), so a block whose skeleton holds no keyword's skeleton holds no
 # keyword: most blocks are ruled out by a few finds in a text a fifth as long. Only the speed
@@ -1485,6 +1485,8 @@ def _skeleton_table(needles):
                 break
             if letter in bytearray(needle):
                 keep.add(letter)
+    # a capital no keyword holds only makes the skeleton longer
+    keep &= set(bytearray(b'\n'.join(needles) + b'\n'))
     return bytes(bytearray(c for c in range(256) if c not in keep))
 
 
