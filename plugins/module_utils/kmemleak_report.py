@@ -402,6 +402,7 @@ def summarize(records, ignore=None, max_findings=None):
 # ---------------------------------------------------------------------------------------
 # fast path for the plain /sys/kernel/debug/kmemleak format
 _SEP = b'unreferenced object'
+_NLSEP = b'\n' + _SEP
 # blanks are [ \t], not \s: a bytes \s matches \x0b and \x0c, which clean() removes for the
 # line parser
 # One regex for all of a record but its frames (C speed: one match per record): the header line
@@ -810,6 +811,29 @@ def _fast_block(summary, fast, block, lineno):
     return newlines
 
 
+def _chunk_records(summary, fast, carry, chunk, lineno):
+    """The fast mode's _fast_block of carry + chunk up to its last record, without copying
+    chunk (two copies less of all the input): (line ends of that block, the new carry), or
+    None for the general path. carry: the start of a record (line lineno), whole lines;
+    chunk: whole lines."""
+    if fast.batch is None or summary.ignore or _ESC in chunk or _ESC in carry:
+        return None
+    parts = chunk.split(_NLSEP)
+    if len(parts) < 2:
+        return None
+    if chunk.startswith(_SEP):  # carry is a whole record (its line end in it), then chunk's
+        records = [carry[len(_SEP):-1], parts[0][len(_SEP):]]
+    else:  # carry goes on in chunk
+        records = [(carry + parts[0])[len(_SEP):]]
+    records.extend(parts[1:-1])
+    records[-1] += b'\n'  # its line end, held by the separator before the new carry
+    newlines = fast.batch.block(records, lineno)
+    if newlines is None:
+        block = _SEP + _NLSEP.join(records)
+        newlines = _fast_block(summary, fast, block, lineno)
+    return newlines, _SEP + parts[-1]
+
+
 def summarize_stream(stream, ignore=None, max_findings=None):
     """summarize() of a kmemleak report read from a file object, a kmsg.LineReader (whose
     counts and read error the caller then has) or a text/bytes blob.
@@ -833,6 +857,17 @@ def summarize_stream(stream, ignore=None, max_findings=None):
             # in the fast mode _fast_block counts the line ends of a block of whole lines
             # (for the reader too: LineReader.counted), else the reader counts them
             ours = mode == 'fast' and chunk.endswith(b'\n')
+            if ours and carry.startswith(_SEP):
+                done = _chunk_records(summary, fast, carry, chunk, lineno)
+                if done is not None:  # the records up to the last one of chunk: the new carry
+                    done, carry = done
+                    left = carry.count(b'\n')
+                    read = done + left - carry_lines  # the line ends of chunk
+                    reader.counted(read)
+                    newlines += read
+                    carry_lines = left
+                    lineno = newlines - left + 1
+                    continue
             if not ours:
                 newlines += reader.block_lines
             buf = carry + chunk if carry else chunk
