@@ -561,12 +561,20 @@ if _TAIL_RE.groups != 4:  # pragma: no cover - guard of the rewrite above
 _TAIL_MATCH = _TAIL_RE.match
 _LINE_ENDS = itertools.repeat(b'\n')
 _GROUPS = operator.methodcaller('groups')
-_NONES = itertools.repeat(None)
 _BATCH = sys.version_info >= (3, 7)
 #: (backtrace, size) or (backtrace, comm) pairs the batch holds before it flushes them, and
 #: backtraces it knows (as many as _FastParser caches) before it forgets them
 _BATCH_MAX = 4096
 _KNOWN_MAX = _CACHE_MAX
+
+
+def _add_to_list(f, key, value):
+    """One more value in finding f's list of sizes or comms (key), if not full (f None: a
+    finding not kept)."""
+    if f is not None:
+        values = f[key]
+        if value not in values and len(values) < MAX_LIST:
+            values.add(value)
 
 
 class _Batch(object):
@@ -619,8 +627,8 @@ class _Batch(object):
                 return None
             backtraces = list(map(self.same.__getitem__, backtraces))
         self.summary.records += len(parts)
-        self._count(self.sizes, zip(backtraces, sizes), 'sizes', int)
-        self._add_new(list(zip(backtraces, comms)), 'comm', self.fast._comm)
+        self._count_sizes(zip(backtraces, sizes))
+        self._add_comms(list(zip(backtraces, comms)))
         if len(self.sizes) > _BATCH_MAX:
             self.flush()
         if len(self.comms) > _BATCH_MAX:
@@ -631,36 +639,29 @@ class _Batch(object):
         return (newlines + 3 * len(parts) + b''.join(hexes).count(b'\n') +
                 sum(map(self.lines_of.__getitem__, backtraces)))
 
-    def _count(self, counter, pairs, key, value_of):
-        """Count pairs; those new to counter give their value to their finding's list (key)."""
+    def _count_sizes(self, pairs):
+        """Count (backtrace, size text) pairs; those new to the Counter (its last keys) give
+        their size to their finding, in the records' order."""
+        counter = self.sizes
         before = len(counter)
         counter.update(pairs)
-        if len(counter) == before:
-            return
-        known = self.known
-        for backtrace, text in list(counter)[before:]:  # the new pairs, in the records' order
-            f = known[backtrace][0]
-            if f is not None:
-                values = f[key]
-                value = value_of(text)
-                if value not in values and len(values) < MAX_LIST:
-                    values.add(value)
+        if len(counter) > before:
+            known = self.known
+            for backtrace, text in list(counter)[before:]:
+                _add_to_list(known[backtrace][0], 'sizes', int(text))
 
-    def _add_new(self, pairs, key, value_of):
-        """Give the pairs not seen before (each a lookup, no count) to their findings' lists."""
+    def _add_comms(self, pairs):
+        """Give the (backtrace, comm text) pairs not seen before to their findings, in the
+        records' order (one set lookup per record, no count)."""
         seen = self.comms
         if seen.issuperset(pairs):
             return
         known = self.known
+        comm_of = self.fast._comm
         for pair in pairs:
             if pair not in seen:
                 seen.add(pair)
-                f = known[pair[0]][0]
-                if f is not None:
-                    values = f[key]
-                    value = value_of(pair[1])
-                    if value not in values and len(values) < MAX_LIST:
-                        values.add(value)
+                _add_to_list(known[pair[0]][0], 'comm', comm_of(pair[1]))
 
     def _learn(self, new, parts, backtraces, comms, lineno):
         """Parse the backtraces of ``new`` (each once) and find or make their findings, each
