@@ -52,7 +52,8 @@ _SRC = r'\(?([\w./+-]+\.[chS]|[\w./+-]+\.rs):(\d+)(?::\d+)?\)?'
 
 _LEAD_RE = lazy(globals(), r'\s*(?:(?:' + _MARKER + r')\s*)*')
 _MARKERS_RE = lazy(globals(), _MARKER)
-_SYM_FRAME_RE = lazy(globals(),
+_SYM_FRAME_RE = lazy(
+    globals(),
     r'(?P<addrs>(?:' + _ADDR + r'\s*){0,2})'
     r'(?P<q>\?\s+)?'
     r'(?P<sym>' + _SYM + r')'
@@ -63,17 +64,21 @@ _SYM_FRAME_RE = lazy(globals(),
     r'(?:\s+' + r'\[(?P<mod2>[\w.-]+)(?: [0-9a-fA-F]+)?\]' + r')?'
     r'(?:\s+\(unreliable\))?'
     r'\s*$')
-_RAW_FRAME_RE = lazy(globals(),
+_RAW_FRAME_RE = lazy(
+    globals(),
     r'(?P<addrs>(?:' + _ADDR + r'\s*){0,2})(?P<q>\?\s+)?(?P<raw>0x[0-9a-fA-F]{1,16}|\(null\))\s*$')
-_ARM_FRAME_RE = lazy(globals(),
+_ARM_FRAME_RE = lazy(
+    globals(),
     r'\[<[0-9a-fA-F]+>\]\s+\((?P<sym>' + _SYM + r')(?P<off>' + _OFF + r')?\)\s+from\s+\[<[0-9a-fA-F]+>\]')
-_RIP_RE = lazy(globals(),
+_RIP_RE = lazy(
+    globals(),
     r'\s*(?:RIP|EIP|IP|NIP|pc|PC is at|epc|ERA)\s*:?\s*(?:(?P<cs>[0-9a-fA-F]{4}):)?\s*'
     r'(?:' + _ADDR + r'\s*)*(?P<rest>.*)$')
 _SECTION_RE = lazy(globals(), r'\s*<{1,2}(/?)([A-Z]{2,8})>{1,2}\s*$')
 
 # frames at which a stack naturally ends (the bottom of a kernel stack)
-_BOTTOM_RE = lazy(globals(),
+_BOTTOM_RE = lazy(
+    globals(),
     r'^(?:ret_from_fork(?:_asm|_nospec_begin|_nospec_end)?|kernel_thread_helper|entry_SYSCALL_64_after_hwframe|'
     r'entry_SYSCALL_64_fastpath|entry_SYSCALL_64_after_swapgs|system_call_fastpath|'
     r'tracesys(?:_phase2)?|sysenter_dispatch|cstar_dispatch|ia32_sysret|ia32_do_call|'

@@ -408,7 +408,8 @@ _NLSEP = b'\n' + _SEP
 # One regex for all of a record but its frames (C speed: one match per record): the header line
 # after "unreferenced object", the comm line, the hex dump (optional: lines that start with a
 # byte in hex, as HEX_LINE_RE) and the backtrace line.
-_FAST_RECORD_RE = lazy(globals(),
+_FAST_RECORD_RE = lazy(
+    globals(),
     br'[ \t]+(?:\((percpu|phys)\)[ \t]+)?(0x[0-9a-fA-F]+)[ \t]+\(size[ \t]+(\d+)\)'
     br'(?:[ \t]*\((percpu|phys)\))?[ \t]*:[ \t]*\r?\n'
     br'  comm "(.*)", pid (-?\d+), jiffies (\d+)(?: \(age (\d+)\.(\d+)s\))?\r?\n'

@@ -43,7 +43,8 @@ MAX_TASKS = 4096
 
 HELD_HEADER_RE = lazy(globals(), r'^\s*(\d+) locks? (?:on stack )?held by (.+)/(-?\d+):\s*$')
 NO_LOCKS_RE = lazy(globals(), r'^\s*no locks held by (.+)/(-?\d+)\.?\s*$')
-LOCK_LINE_RE = lazy(globals(),
+LOCK_LINE_RE = lazy(
+    globals(),
     r'^\s*#(\d+):\s+(?:(?:[0-9a-fA-F]{8,16}|\(____ptrval____\)|\(ptrval\))\s*)?'
     r'(?:\((.*)\)\{([^}]*)\}(?:-\{[^}]*\})?|(<RELEASED>))\s*(?:,\s*at:\s*(.*?))?\s*$')
 SHOW_ALL_RE = lazy(globals(), r'Showing all locks held in the system:')
@@ -53,7 +54,8 @@ LOCKDEP_OFF_RE = lazy(globals(), r'INFO: lockdep is turned off')
 _NEW_TASK_RE = lazy(globals(), r'^\s*task:(.+?)\s+state:\s*([A-Za-z?])\b(.*)$')
 _NEW_PID_RE = lazy(globals(), r'\bpid:\s*(\d+)')
 _NEW_PPID_RE = lazy(globals(), r'\bppid:\s*(\d+)')
-_OLD_TASK_RE = lazy(globals(),
+_OLD_TASK_RE = lazy(
+    globals(),
     r'^(\S.{0,14}?)\s+([RSDTtXZPIKWNx?])\s+(?:running\s+(?:task\s+)?)?(?:([0-9a-fA-F]{8,16})\s+)?'
     r'(\d+)\s+(\d+)\s+(\d+)\s+0x[0-9a-fA-F]+\s*$')
 _OLD_HEADER_RE = lazy(globals(), r'^\s*task\s+(?:PC\s+)?stack\s+pid\s+father\s*$')

@@ -45,7 +45,7 @@ def test_every_lazy_regex_is_a_module_global_or_a_table_entry():
     assert len(lazy_regex.REGISTRY) > 40
     in_globals = set(id(p) for _mod, _name, p in names)
     for p in lazy_regex.REGISTRY:
-        if type(p) is lazy_regex.LazyPattern:
+        if p.__class__ is lazy_regex.LazyPattern:
             assert (id(p) in in_globals) == (p.__dict__['_lazy'][0] is not None), p
     assert any(p.__dict__['_lazy'][0] is None for p in lazy_regex.REGISTRY)
 
@@ -55,17 +55,17 @@ def test_lazy_regex_compiles_to_re_compile_of_its_source_and_replaces_its_global
         _namespace, pattern, flags = p.__dict__['_lazy']
         got = p.compiled()
         want = re.compile(pattern, flags)
-        assert type(got) is PATTERN_TYPE
+        assert got.__class__ is PATTERN_TYPE
         assert (got.pattern, got.flags, got.groups, got.groupindex) == (want.pattern, want.flags, want.groups,
                                                                         want.groupindex)
         assert got == want
         # the proxy (a reference taken before) hands out the compiled pattern's own attributes
         assert p.pattern == want.pattern and p.flags == want.flags
         assert p.match.__self__ is got and p.search.__self__ is got and p.sub.__self__ is got
-        assert type(p) is lazy_regex._Compiled
+        assert p.__class__ is lazy_regex._Compiled
     for mod in MODULES:
         for name, value in vars(mod).items():
-            assert type(value) is not lazy_regex.LazyPattern and not isinstance(value, lazy_regex._Compiled), \
+            assert value.__class__ is not lazy_regex.LazyPattern and not isinstance(value, lazy_regex._Compiled), \
                 '%s.%s is still a proxy after its compile' % (mod.__name__, name)
 
 
@@ -73,17 +73,17 @@ def test_lazy_regex_with_flags_and_a_reference_taken_before():
     ns = {}
     ns['X'] = lazy_regex.lazy(ns, r'a.b', re.S | re.I)
     held = ns['X']
-    assert type(ns['X']) is lazy_regex.LazyPattern  # nothing compiled yet
+    assert ns['X'].__class__ is lazy_regex.LazyPattern  # nothing compiled yet
     assert held.match('A\nB').group(0) == 'A\nB'
     assert ns['X'] is re.compile(r'a.b', re.S | re.I) or ns['X'] == re.compile(r'a.b', re.S | re.I)
-    assert type(ns['X']) is PATTERN_TYPE
+    assert ns['X'].__class__ is PATTERN_TYPE
     assert held.findall('a\nb a-b') == ['a\nb', 'a-b'] and held.flags == ns['X'].flags
     with pytest.raises(AttributeError):
         assert held.no_such_attribute is None
     # in a table (namespace None): the object itself serves, compiled at its first use
     entry = lazy_regex.lazy(None, r'(\d+)x')
-    assert type(entry) is lazy_regex.LazyPattern
-    assert entry.sub(r'<\1>', '12x 3x') == '<12> <3>' and type(entry) is lazy_regex._Compiled
+    assert entry.__class__ is lazy_regex.LazyPattern
+    assert entry.sub(r'<\1>', '12x 3x') == '<12> <3>' and entry.__class__ is lazy_regex._Compiled
     assert entry.compiled() == re.compile(r'(\d+)x') and entry.search.__self__ is entry.compiled()
 
 
@@ -91,7 +91,7 @@ SCRIPT = r'''
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.kdebug.kernel.plugins.module_utils import kernel_findings, kmemleak_report, lazy_regex
-left = sum(1 for p in lazy_regex.REGISTRY if type(p) is lazy_regex.LazyPattern)
+left = sum(1 for p in lazy_regex.REGISTRY if p.__class__ is lazy_regex.LazyPattern)
 if sys.argv[3] == 'eager':
     for p in lazy_regex.REGISTRY:
         p.compiled()

@@ -102,8 +102,8 @@ def batch_report(draw):
 @settings(SETTINGS, max_examples=150)
 @given(batch_report(), st.sampled_from([7, 300, 4096, 1 << 18]), st.sampled_from([2, 5, 4096]),
        st.sampled_from([None, 1, 3]), st.sampled_from([2, 64]))
-def test_kmemleak_batch_path_equals_the_loop_and_the_line_parser(data, chunk_size, batch_max, max_findings,
-                                                               max_list):
+def test_kmemleak_batch_path_equals_the_loop_and_the_line_parser(
+        data, chunk_size, batch_max, max_findings, max_list):
     """The batch path counts blocks of records with no Python statement per record, and flushes
     its counts in order: with blocks of any size, its Counters flushed and its backtraces
     forgotten after as few as 2 (_BATCH_MAX, _KNOWN_MAX), a few findings kept or many, sizes and
