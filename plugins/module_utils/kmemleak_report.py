@@ -859,43 +859,38 @@ def summarize_stream(stream, ignore=None, max_findings=None):
             # in the fast mode _fast_block counts the line ends of a block of whole lines
             # (for the reader too: LineReader.counted), else the reader counts them
             ours = mode == 'fast' and chunk.endswith(b'\n')
+            got = None  # (line ends of the records up to the last one begun, the new carry)
             if ours and carry.startswith(_SEP):
-                done = _chunk_records(summary, fast, carry, chunk, lineno)
-                if done is not None:  # the records up to the last one of chunk: the new carry
-                    done, carry = done
-                    left = carry.count(b'\n')
+                got = _chunk_records(summary, fast, carry, chunk, lineno)
+            if got is None:
+                if not ours:
+                    newlines += reader.block_lines
+                buf = carry + chunk if carry else chunk
+                carry = b''
+                if mode is None:
+                    head = buf.lstrip()
+                    if not head:
+                        lineno += buf.count(b'\n')
+                        continue
+                    if len(head) < len(_SEP) and _SEP.startswith(head):
+                        carry = buf
+                        continue
+                    mode = 'fast' if head.startswith(_SEP) else 'slow'
+                if mode == 'fast':
+                    last = buf.rfind(_NLSEP)
+                    if last >= 0:
+                        got = _fast_block(summary, fast, buf[:last + 1], lineno), buf[last + 1:]
+            if got is not None:
+                done, carry = got
+                left = carry.count(b'\n')
+                if ours:
                     read = done + left - carry_lines  # the line ends of chunk
                     reader.counted(read)
                     newlines += read
-                    carry_lines = left
-                    lineno = newlines - left + 1
-                    continue
-            if not ours:
-                newlines += reader.block_lines
-            buf = carry + chunk if carry else chunk
-            carry = b''
-            if mode is None:
-                head = buf.lstrip()
-                if not head:
-                    lineno += buf.count(b'\n')
-                    continue
-                if len(head) < len(_SEP) and _SEP.startswith(head):
-                    carry = buf
-                    continue
-                mode = 'fast' if head.startswith(_SEP) else 'slow'
+                carry_lines = left
+                lineno = newlines - left + 1
+                continue
             if mode == 'fast':
-                last = buf.rfind(b'\n' + _SEP)
-                if last >= 0:
-                    done = _fast_block(summary, fast, buf[:last + 1], lineno)
-                    carry = buf[last + 1:]
-                    left = carry.count(b'\n')
-                    if ours:
-                        read = done + left - carry_lines  # the line ends of chunk
-                        reader.counted(read)
-                        newlines += read
-                    carry_lines = left
-                    lineno = newlines - left + 1
-                    continue
                 if ours:
                     newlines += reader.block_lines
                 if len(buf) > _MAX_CARRY:
