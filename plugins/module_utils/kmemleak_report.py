@@ -693,7 +693,7 @@ class _Batch(object):
                                     lineno, hit, fast._comm(comms[i]))
             self.known[backtrace] = (f, hit[2])
             self.same[backtrace] = backtrace
-            self.lines_of[backtrace] = backtrace.count(b'\n')
+            self.lines_of[backtrace] = hit[5]  # (the line ends of the backtrace text)
         return True
 
     def flush(self):
@@ -730,21 +730,22 @@ def _reader(stream):
     return stream if isinstance(stream, LineReader) else LineReader(stream)
 
 
-def _fast_block(summary, fast, block, lineno):
-    """Records of ``block`` (records start at line starts); lineno: the line of its start.
+def _fast_block(summary, fast, block, lineno, batched=False):
+    """Records of ``block`` (records start at line starts); lineno: the line of its start;
+    batched: the batch path was tried on these records already (and gave them back).
 
     The loop counts a record of a finding already known itself (most records: a leak repeats);
     anything else goes through _FastParser.record()/add(), or the line parser for a record not
     in the plain format. Line numbers are counted only where one is needed. Returns the line
     ends of block (a record of a known backtrace: those of its header and the cached count of
     its backtrace, fewer bytes counted than the whole record)."""
-    parts = block.split(b'\n' + _SEP)
+    parts = block.split(_NLSEP)
     head = parts[0]
     batch = fast.batch
     if head.startswith(_SEP):
         parts[0] = head[len(_SEP):]
         first = 0
-        if batch is not None and not summary.ignore and _ESC not in block:
+        if batch is not None and not batched and not summary.ignore and _ESC not in block:
             newlines = batch.block(parts, lineno)
             if newlines is not None:
                 return newlines
@@ -832,7 +833,7 @@ def _chunk_records(summary, fast, carry, chunk, lineno):
     newlines = fast.batch.block(records, lineno)
     if newlines is None:
         block = _SEP + _NLSEP.join(records)
-        newlines = _fast_block(summary, fast, block, lineno)
+        newlines = _fast_block(summary, fast, block, lineno, batched=True)
     return newlines, _SEP + parts[-1]
 
 
